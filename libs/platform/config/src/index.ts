@@ -1,0 +1,3 @@
+export * from './config.module';
+export * from './env-schemas';
+export * from './load-env';
