@@ -1,5 +1,5 @@
-import { EnvValidationError, loadEnv, loadEnvs } from './load-env';
 import { AuthEnv, HttpEnv, LogEnv, MetricsEnv, PgEnv } from './env-schemas';
+import { EnvValidationError, loadEnv, loadEnvs } from './load-env';
 
 describe(loadEnv.name, () => {
   it('applies class defaults when variables are unset or empty', () => {
