@@ -20,7 +20,8 @@ export default [
         {
           enforceBuildableLibDependency: true,
           banTransitiveDependencies: true,
-          allow: [],
+          // Any project's tests may use the test helpers; production code may not (no-restricted-imports below).
+          allow: ['@emporium/platform/testing'],
           depConstraints: [
             // Contracts are plain classes shared by every service: no framework may leak into them.
             {

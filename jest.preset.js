@@ -20,6 +20,7 @@ module.exports = {
     ],
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  setupFiles: ['reflect-metadata'],
   moduleNameMapper: pathsToModuleNameMapper(),
   clearMocks: true,
   restoreMocks: true,

@@ -22,6 +22,7 @@ function projectJestConfig(projectDir) {
     testMatch: [`<rootDir>/${settings.match}`],
     testTimeout: settings.timeout,
     passWithNoTests: false,
+    reporters: ['default', path.join(__dirname, 'summary-reporter.js')],
   };
 }
 

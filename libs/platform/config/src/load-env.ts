@@ -57,7 +57,11 @@ export function loadEnvs(
 }
 
 function describe(error: ValidationError): { variable: string; reason: string } {
-  const reason = Object.values(error.constraints ?? {}).join('; ') || 'is invalid';
+  // class-validator starts its messages with the property name, which the line already names.
+  const messages = Object.values(error.constraints ?? {}).map((message) =>
+    message.startsWith(`${error.property} `) ? message.slice(error.property.length + 1) : message,
+  );
+  const reason = messages.join('; ') || 'is invalid';
   // The value itself is left out on purpose: it may be a secret.
   return { variable: error.property, reason };
 }

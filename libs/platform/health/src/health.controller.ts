@@ -1,5 +1,6 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import {
   HealthCheck,
   HealthCheckResult,
@@ -8,13 +9,13 @@ import {
   HealthIndicatorService,
 } from '@nestjs/terminus';
 
-import { PUBLIC_ROUTE } from './public-route';
+import { PublicRoute } from './public-route';
 import { LifecycleState, ReadinessRegistry } from './readiness.registry';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
 @ApiExcludeController()
-@PUBLIC_ROUTE()
+@PublicRoute()
 @Controller('health')
 export class HealthController {
   constructor(
@@ -34,7 +35,7 @@ export class HealthController {
   /** 200 only when every registered dependency answers and the process is not shutting down. */
   @Get('ready')
   @HealthCheck()
-  ready(): Promise<HealthCheckResult> {
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
     const lifecycle = async (): Promise<HealthIndicatorResult> => {
       const session = this.indicators.check('lifecycle');
       return this.lifecycle.isShuttingDown ? session.down('shutting down') : session.up();
@@ -48,7 +49,15 @@ export class HealthController {
         return session.down(error instanceof Error ? error.message : 'unavailable');
       }
     });
-    return this.health.check([lifecycle, ...dependencies]);
+    try {
+      return await this.health.check([lifecycle, ...dependencies]);
+    } catch (error) {
+      // Terminus signals "not ready" with a 503 exception carrying its report; answer the report itself
+      // (Terminus format, as probes and api.md expect) rather than letting it become a problem document.
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      void reply.status(503);
+      return error.getResponse() as HealthCheckResult;
+    }
   }
 }
 

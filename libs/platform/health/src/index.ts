@@ -1,2 +1,3 @@
 export * from './health.module';
+export * from './public-route';
 export * from './readiness.registry';

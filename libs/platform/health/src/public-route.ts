@@ -1,4 +1,10 @@
 import { SetMetadata } from '@nestjs/common';
 
-// TODO(lead): replace with Public() from @emporium/platform/auth once it lands.
-export const PUBLIC_ROUTE = (): ClassDecorator & MethodDecorator => SetMetadata('emporium:public', true);
+/**
+ * Metadata key that exempts a route from the global access-token guard. It lives here, in the lowest lib
+ * that needs it, so operational controllers (health, metrics) can be public without depending on the auth
+ * lib; `@Public()` from `@emporium/platform/auth` sets the same key.
+ */
+export const PUBLIC_ROUTE_KEY = 'emporium:public';
+
+export const PublicRoute = (): ClassDecorator & MethodDecorator => SetMetadata(PUBLIC_ROUTE_KEY, true);

@@ -7,7 +7,7 @@ import { LoggerModule } from 'nestjs-pino';
 import pino from 'pino';
 
 import { redactPaths } from './redaction';
-import { assignRequestId } from './request-id';
+import { requestIdFor } from './request-id';
 
 const QUIET_PATHS = ['/health/', '/metrics'];
 
@@ -44,7 +44,8 @@ export class LoggingModule {
               messageKey: 'msg',
               mixin: traceMixin,
               redact: { paths: redactPaths(), censor: '[REDACTED]' },
-              genReqId: assignRequestId,
+              // Fastify assigns the id first (see createServiceApp); pino-http reuses req.id when set.
+              genReqId: requestIdFor,
               customAttributeKeys: { reqId: 'requestId' },
               autoLogging: {
                 ignore: (req: IncomingMessage) => QUIET_PATHS.some((path) => req.url?.startsWith(path)),

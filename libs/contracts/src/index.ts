@@ -1,0 +1,6 @@
+// Payload classes use class-transformer decorators, which need the metadata API loaded.
+import 'reflect-metadata';
+
+export * from './events';
+export * from './money';
+export * from './product/product.events';
