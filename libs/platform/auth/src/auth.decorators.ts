@@ -1,3 +1,4 @@
+import { PUBLIC_ROUTE_KEY } from '@emporium/platform/health';
 import {
   applyDecorators,
   createParamDecorator,
@@ -6,7 +7,6 @@ import {
   SetMetadata,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { PUBLIC_ROUTE_KEY } from '@emporium/platform/health';
 
 import { MissingAccessTokenException } from './auth.exceptions';
 import { AuthenticatedUser, Role } from './authenticated-user';

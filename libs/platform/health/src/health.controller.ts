@@ -1,6 +1,5 @@
 import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
 import {
   HealthCheck,
   HealthCheckResult,
@@ -8,6 +7,7 @@ import {
   HealthIndicatorResult,
   HealthIndicatorService,
 } from '@nestjs/terminus';
+import type { FastifyReply } from 'fastify';
 
 import { PublicRoute } from './public-route';
 import { LifecycleState, ReadinessRegistry } from './readiness.registry';

@@ -1,10 +1,10 @@
-import { INestApplicationContext, Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { HttpEnv, loadEnv, PgEnv } from '@emporium/platform/config';
 import { revertLastMigration, runMigrations, ServiceDatabase } from '@emporium/platform/database';
 import { LifecycleState } from '@emporium/platform/health';
 import { Logger } from '@emporium/platform/logging';
 import { shutdownTracing } from '@emporium/platform/tracing';
+import { INestApplicationContext, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 
 import { createServiceApp } from './create-app';
 import { ServiceDescriptor } from './service-descriptor';

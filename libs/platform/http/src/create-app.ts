@@ -1,9 +1,9 @@
+import { HttpEnv, loadEnvs } from '@emporium/platform/config';
+import { Logger, requestIdFor } from '@emporium/platform/logging';
+import helmet from '@fastify/helmet';
 import { RequestMethod, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import helmet from '@fastify/helmet';
-import { HttpEnv, loadEnvs } from '@emporium/platform/config';
-import { Logger, requestIdFor } from '@emporium/platform/logging';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { PLATFORM_ENV } from './platform.module';

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
+
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { createHash } from 'node:crypto';
 
 import { DomainError } from './domain-error';
 

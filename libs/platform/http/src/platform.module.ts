@@ -1,8 +1,8 @@
-import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, EnvClass, HttpEnv, LogEnv, MetricsEnv } from '@emporium/platform/config';
 import { HealthModule } from '@emporium/platform/health';
 import { LoggingModule } from '@emporium/platform/logging';
 import { MetricsModule } from '@emporium/platform/metrics';
+import { DynamicModule, Module } from '@nestjs/common';
 
 import { SERVICE_DESCRIPTOR, ServiceDescriptor } from './service-descriptor';
 

@@ -1,9 +1,10 @@
-import { Type } from '@nestjs/common';
-import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Server } from 'node:http';
+
 import { loadEnv, PgEnv } from '@emporium/platform/config';
 import { runMigrations, ServiceDatabase } from '@emporium/platform/database';
 import { createServiceApp, ServiceDescriptor } from '@emporium/platform/http';
-import type { Server } from 'node:http';
+import { Type } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 import { createTestDatabase, TestDatabase } from './test-database';
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+
 import { Client } from 'pg';
 
 /** The server tests create their throwaway databases on; override for a non-default PostgreSQL. */
