@@ -1,5 +1,6 @@
-import { TcpProxy, TEST_PG_ADMIN_URL } from '@emporium/platform/testing';
 import { randomUUID } from 'node:crypto';
+
+import { TcpProxy, TEST_PG_ADMIN_URL } from '@emporium/platform/testing';
 import request from 'supertest';
 
 import { ProductTestContext, startProductApp } from './product-app';

@@ -1,9 +1,10 @@
-import { createTestDatabase, TestDatabase } from '@emporium/platform/testing';
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+
+import { createTestDatabase, TestDatabase } from '@emporium/platform/testing';
 
 // These tests run the built artefact (`nx build product` first, which the e2e target depends on) as a
 // real process, the way compose and Kubernetes run it.

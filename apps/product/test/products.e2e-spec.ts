@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 

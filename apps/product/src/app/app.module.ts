@@ -1,7 +1,7 @@
-import { Module } from '@nestjs/common';
 import { AuthModule } from '@emporium/platform/auth';
 import { DatabaseModule } from '@emporium/platform/database';
 import { PlatformModule } from '@emporium/platform/http';
+import { Module } from '@nestjs/common';
 
 import { ProductsModule } from '../products/products.module';
 import { PRODUCT_DATABASE, PRODUCT_SERVICE } from './service';

@@ -1,3 +1,5 @@
+import { Public, Roles } from '@emporium/platform/auth';
+import { PageQueryDto } from '@emporium/platform/http';
 import {
   Body,
   Controller,
@@ -11,8 +13,6 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import { Public, Roles } from '@emporium/platform/auth';
-import { PageQueryDto } from '@emporium/platform/http';
 import {
   ApiBearerAuth,
   ApiConflictResponse,

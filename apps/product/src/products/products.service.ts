@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
 import { isUniqueViolation, pgPoolOf } from '@emporium/platform/database';
 import { DomainError, Page, PageTokens } from '@emporium/platform/http';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
