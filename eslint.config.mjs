@@ -21,7 +21,7 @@ export default [
           enforceBuildableLibDependency: true,
           banTransitiveDependencies: true,
           // Any project's tests may use the test helpers; production code may not (no-restricted-imports below).
-          allow: ['@emporium/platform/testing'],
+          allow: ['@emporium/platform/testing', '@emporium/platform/test-app'],
           depConstraints: [
             // Contracts are plain classes shared by every service: no framework may leak into them.
             {
@@ -83,11 +83,17 @@ export default [
       '**/*.e2e-spec.ts',
       '**/test/**',
       'libs/platform/testing/**',
+      'libs/platform/test-app/**',
     ],
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: '@emporium/platform/testing', message: 'Test helpers are for tests only.' }] },
+        {
+          paths: [
+            { name: '@emporium/platform/testing', message: 'Test helpers are for tests only.' },
+            { name: '@emporium/platform/test-app', message: 'Test helpers are for tests only.' },
+          ],
+        },
       ],
     },
   },

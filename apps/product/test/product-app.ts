@@ -1,4 +1,5 @@
-import { createTestApp, TestApp, TestTokenIssuer } from '@emporium/platform/testing';
+import { createTestApp, TestApp } from '@emporium/platform/test-app';
+import { TestTokenIssuer } from '@emporium/platform/testing';
 import request from 'supertest';
 
 import { AppModule } from '../src/app/app.module';

@@ -1,4 +1,4 @@
-import { createTestApp, TestApp } from '@emporium/platform/testing';
+import { createTestApp, TestApp } from '@emporium/platform/test-app';
 import { DataSource } from 'typeorm';
 
 import { AppModule } from '../app/app.module';

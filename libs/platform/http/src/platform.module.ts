@@ -2,6 +2,7 @@ import { ConfigModule, EnvClass, HttpEnv, LogEnv, MetricsEnv } from '@emporium/p
 import { HealthModule } from '@emporium/platform/health';
 import { LoggingModule } from '@emporium/platform/logging';
 import { MetricsModule } from '@emporium/platform/metrics';
+import { TracingModule } from '@emporium/platform/tracing';
 import { DynamicModule, Module } from '@nestjs/common';
 
 import { SERVICE_DESCRIPTOR, ServiceDescriptor } from './service-descriptor';
@@ -27,6 +28,7 @@ export class PlatformModule {
         LoggingModule.forRoot({ service: service.name, version: service.version }),
         MetricsModule.forRoot(),
         HealthModule.forRoot(),
+        TracingModule.forRoot(),
       ],
       providers: [{ provide: SERVICE_DESCRIPTOR, useValue: service }],
       exports: [SERVICE_DESCRIPTOR],

@@ -1,4 +1,3 @@
 export * from './tcp-proxy';
-export * from './test-app';
 export * from './test-database';
 export * from './test-token-issuer';

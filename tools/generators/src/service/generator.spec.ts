@@ -130,7 +130,7 @@ describe('service generator', () => {
 
     it('writes an e2e spec on createTestApp covering the platform endpoints', () => {
       const spec = readTreeFile(tree, 'apps/sample/test/app.e2e-spec.ts');
-      expect(spec).toContain("from '@emporium/platform/testing'");
+      expect(spec).toContain("from '@emporium/platform/test-app'");
       expect(spec).toContain('createTestApp({');
       for (const route of ["'/health/live'", "'/health/ready'", "'/metrics'", "'/api/docs-json'"])
         expect(spec).toContain(route);

@@ -3,10 +3,9 @@ import type { Server } from 'node:http';
 import { loadEnv, PgEnv } from '@emporium/platform/config';
 import { runMigrations, ServiceDatabase } from '@emporium/platform/database';
 import { createServiceApp, ServiceDescriptor } from '@emporium/platform/http';
+import { createTestDatabase, TestDatabase } from '@emporium/platform/testing';
 import { Type } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-
-import { createTestDatabase, TestDatabase } from './test-database';
 
 export interface TestAppOptions {
   module: Type<unknown>;
