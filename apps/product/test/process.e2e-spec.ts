@@ -73,6 +73,36 @@ describe('product as a process (dist/apps/product/main.js)', () => {
     expect(bad.output()).toMatch(/LOG_LEVEL/);
   });
 
+  it('logs one JSON line per request with the request id, and never the token', async () => {
+    const port = await freePort();
+    const service = run([], { PG_URL: db.url, PORT: String(port) });
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(async () => (await fetch(`${base}/health/ready`)).status === 200);
+    const response = await fetch(`${base}/api/v1/products/00000000-0000-4000-8000-000000000000`, {
+      headers: { 'X-Request-Id': 'log-check-1', Authorization: 'Bearer secret-token-xyz' },
+    });
+    expect(response.status).toBe(404);
+    await waitFor(async () => service.output().includes('log-check-1'), 5_000);
+    service.child.kill('SIGTERM');
+    await service.exited;
+
+    const lines = service.output().trim().split('\n');
+    const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const completed = records.find((record) => record['requestId'] === 'log-check-1');
+    expect(completed).toMatchObject({
+      level: 'warn',
+      service: 'product',
+      msg: 'request completed',
+      req: { method: 'GET', url: '/api/v1/products/00000000-0000-4000-8000-000000000000' },
+      res: { statusCode: 404 },
+    });
+    expect(service.output()).not.toContain('secret-token-xyz');
+    // Readiness probes are not logged line by line.
+    expect(
+      records.some((record) => (record['req'] as { url?: string } | undefined)?.url === '/health/ready'),
+    ).toBe(false);
+  });
+
   it('on SIGTERM turns readiness to 503, finishes in-flight work and exits 0 within 10 s', async () => {
     const port = await freePort();
     const service = run([], { PG_URL: db.url, PORT: String(port), SHUTDOWN_DRAIN_MS: '1500' });

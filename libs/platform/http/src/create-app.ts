@@ -75,11 +75,14 @@ export async function createServiceApp(
       directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:'], scriptSrc: ["'self'"] },
     },
   });
-  app.enableCors({
-    origin: http.CORS_ORIGINS.length > 0 ? http.CORS_ORIGINS : false,
-    exposedHeaders: ['X-Request-Id', 'Retry-After', 'Location'],
-    maxAge: 600,
-  });
+  // CORS only where origins are configured: an API called server-to-server needs no CORS hook per request.
+  if (http.CORS_ORIGINS.length > 0) {
+    app.enableCors({
+      origin: http.CORS_ORIGINS,
+      exposedHeaders: ['X-Request-Id', 'Retry-After', 'Location'],
+      maxAge: 600,
+    });
+  }
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());

@@ -62,7 +62,8 @@ export function mountSwagger(
     jsonDocumentUrl: DOCS_JSON_PATH,
     yamlDocumentUrl: `${DOCS_PATH}-yaml`,
   });
-  const assetRoot = (require('swagger-ui-dist') as { getAbsoluteFSPath(): string }).getAbsoluteFSPath();
+  // absolute-path.js only: the package's index also loads the 3 MB UI bundle into the server's heap.
+  const assetRoot = (require('swagger-ui-dist/absolute-path.js') as () => string)();
   fastify.get(DOCS_PATH, async (_request, reply) => reply.type('text/html; charset=utf-8').send(UI_PAGE));
   fastify.get(`${DOCS_PATH}/initializer.js`, async (_request, reply) =>
     reply.type('application/javascript; charset=utf-8').send(UI_INITIALIZER),

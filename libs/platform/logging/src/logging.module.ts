@@ -1,20 +1,23 @@
-import type { IncomingMessage } from 'node:http';
-
+import { DynamicModule, Inject, Module, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { LogEnv } from '@emporium/platform/config';
-import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { trace } from '@opentelemetry/api';
-import { LoggerModule } from 'nestjs-pino';
-import pino from 'pino';
+import { LoggerModule, Params, PARAMS_PROVIDER_TOKEN } from 'nestjs-pino';
+import pino, { Logger as PinoInstance } from 'pino';
 
 import { redactPaths } from './redaction';
-import { requestIdFor } from './request-id';
+import { currentRequestId, registerRequestLogging, RequestHooksTarget } from './request-logging';
 
-const QUIET_PATHS = ['/health/', '/metrics'];
-
-/** Adds the active trace and span ids to every line logged inside a traced operation. */
-export function traceMixin(): Record<string, string> {
-  const context = trace.getActiveSpan()?.spanContext();
-  return context ? { traceId: context.traceId, spanId: context.spanId } : {};
+/** Adds the request id and the active trace and span ids to every line logged inside a request. */
+export function contextMixin(): Record<string, string> {
+  const requestId = currentRequestId();
+  const span = trace.getActiveSpan()?.spanContext();
+  const fields: Record<string, string> = requestId ? { requestId } : {};
+  if (span) {
+    fields['traceId'] = span.traceId;
+    fields['spanId'] = span.spanId;
+  }
+  return fields;
 }
 
 export interface LoggingModuleOptions {
@@ -22,55 +25,53 @@ export interface LoggingModuleOptions {
   version: string;
 }
 
+export function createRootLogger(options: LoggingModuleOptions, level: string): PinoInstance {
+  return pino({
+    level,
+    base: { service: options.service, version: options.version },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+    messageKey: 'msg',
+    mixin: contextMixin,
+    redact: { paths: redactPaths(), censor: '[REDACTED]' },
+  });
+}
+
 /**
- * JSON lines through nestjs-pino: one line per finished request (health and metrics probes excepted), the
- * request id and trace id on every line, secrets redacted.
+ * JSON lines through nestjs-pino (Nest's own logs and every `Logger` in the app) on one pino instance, plus
+ * one line per finished request (health and metrics probes excepted); request id and trace id on every line,
+ * secrets redacted.
  */
 @Module({})
-export class LoggingModule {
+export class LoggingModule implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(PARAMS_PROVIDER_TOKEN) private readonly params: Params,
+  ) {}
+
   static forRoot(options: LoggingModuleOptions): DynamicModule {
     return {
       module: LoggingModule,
+      global: true,
       imports: [
         LoggerModule.forRootAsync({
           inject: [LogEnv],
+          // No per-request middleware (forRoutes: []): request lines and context come from the hooks below.
           useFactory: (env: LogEnv) => ({
-            forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
-            pinoHttp: {
-              level: env.LOG_LEVEL,
-              base: { service: options.service, version: options.version },
-              timestamp: pino.stdTimeFunctions.isoTime,
-              formatters: { level: (label: string) => ({ level: label }) },
-              messageKey: 'msg',
-              mixin: traceMixin,
-              redact: { paths: redactPaths(), censor: '[REDACTED]' },
-              // Fastify assigns the id first (see createServiceApp); pino-http reuses req.id when set.
-              genReqId: requestIdFor,
-              customAttributeKeys: { reqId: 'requestId' },
-              autoLogging: {
-                ignore: (req: IncomingMessage) => QUIET_PATHS.some((path) => req.url?.startsWith(path)),
-              },
-              customLogLevel: (_req, res, error) =>
-                error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-              serializers: {
-                req: (req: {
-                  id: string;
-                  method: string;
-                  url: string;
-                  headers: Record<string, unknown>;
-                }) => ({
-                  id: req.id,
-                  method: req.method,
-                  url: req.url,
-                  userAgent: req.headers['user-agent'],
-                }),
-                res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-              },
-            },
+            pinoHttp: { logger: createRootLogger(options, env.LOG_LEVEL) },
+            forRoutes: [],
           }),
         }),
       ],
       exports: [LoggerModule],
     };
+  }
+
+  // After Nest registered its routes and before Fastify is ready, while hooks can still be added.
+  onModuleInit(): void {
+    const adapter = this.adapterHost.httpAdapter as HttpAdapterHost['httpAdapter'] | undefined;
+    const root = (this.params.pinoHttp as { logger?: PinoInstance } | undefined)?.logger;
+    if (adapter?.getType() !== 'fastify' || !root) return;
+    registerRequestLogging(adapter.getInstance<RequestHooksTarget>(), root);
   }
 }
