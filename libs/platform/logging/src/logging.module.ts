@@ -1,6 +1,6 @@
+import { LogEnv } from '@emporium/platform/config';
 import { DynamicModule, Inject, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { LogEnv } from '@emporium/platform/config';
 import { trace } from '@opentelemetry/api';
 import { LoggerModule, Params, PARAMS_PROVIDER_TOKEN } from 'nestjs-pino';
 import pino, { Logger as PinoInstance } from 'pino';
