@@ -1,7 +1,8 @@
 import { ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 
-import { createTracerProvider, DEFAULT_SPAN_LIMITS, isOperationalPath } from './tracing-sdk';
+import { isOperationalPath } from './server-spans';
+import { createTracerProvider, DEFAULT_SPAN_LIMITS } from './tracing-sdk';
 
 const OPTIONS = { serviceName: 'product', serviceVersion: '1.2.3' };
 const REMOTE_PARENT = {

@@ -52,12 +52,6 @@ export interface RunningSdk {
   shutdown(): Promise<void>;
 }
 
-/** Paths probed every few seconds by Kubernetes and Prometheus: tracing them would only add noise and cost. */
-export function isOperationalPath(url: string | undefined): boolean {
-  if (url === undefined) return false;
-  return url.startsWith('/health/') || url === '/metrics' || url.startsWith('/metrics?');
-}
-
 /**
  * The tracer provider. No sampler is passed: the SDK builds it from OTEL_TRACES_SAMPLER and
  * OTEL_TRACES_SAMPLER_ARG (default parentbased_always_on), which tracingDecision has validated.
@@ -107,7 +101,8 @@ function spanLimitsFromEnv(): SpanLimits {
 export function createInstrumentations(): [HttpInstrumentation, PgInstrumentation, NestInstrumentation] {
   return [
     new HttpInstrumentation({
-      ignoreIncomingRequestHook: (request) => isOperationalPath(request.url),
+      // Incoming requests get their server span from Fastify hooks (server-spans.ts): far cheaper per request.
+      disableIncomingRequestInstrumentation: true,
       // Background polling (JWKS refresh, registry watches) would otherwise start a trace per poll.
       requireParentforOutgoingSpans: true,
     }),
