@@ -9,7 +9,8 @@
 // its own database. Exits 1 if any scenario had a connection error, timeout, non-2xx response, a wrong body
 // or a crash (a broken benchmark must not print pretty numbers), 3 if only the memory limit was exceeded.
 import { fork, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -896,12 +897,21 @@ async function main() {
     memoryGiB: os.totalmem() / 1024 ** 3,
     postgres: pgVersion.rows[0].server_version,
     ...gitState(),
+    // Which build was measured: the working tree may have changed since the commit above.
+    build: {
+      file: relative(ROOT, opts.main),
+      modified: statSync(opts.main).mtime.toISOString(),
+      sha256: createHash('sha256').update(readFileSync(opts.main)).digest('hex').slice(0, 16),
+    },
+    nodeOptions: opts.nodeOptions.join(' '),
   };
   process.stdout.write(
     `product GET by id: ${opts.connections} connections, ${opts.warmup} s warm-up + ${opts.duration} s measured, ` +
       `${opts.rounds} round(s), PG_POOL_MAX=${opts.poolMax}, LOG_LEVEL=warn, NODE_ENV=production\n` +
       `machine: ${env.cpus} CPUs (${env.cpuModel}), node ${env.node}, PostgreSQL ${env.postgres}; ` +
-      `load generator, servers and PostgreSQL share these CPUs\n`,
+      `load generator, servers and PostgreSQL share these CPUs\n` +
+      `servers: node ${env.nodeOptions || '(no extra flags)'}; ${env.build.file} built ${env.build.modified} ` +
+      `(sha256 ${env.build.sha256})\n`,
   );
 
   const idle = await machineBusyFraction(1_000);
@@ -1028,6 +1038,9 @@ async function main() {
   }
   return 0;
 }
+
+// Output piped into e.g. `head` must not kill the run before it has stopped its servers and dropped its database.
+process.stdout.on('error', () => undefined);
 
 let exitCode = 1;
 try {
