@@ -51,7 +51,7 @@ RUN test -n "$PORT" || { echo 'missing --build-arg PORT=<the service port>' >&2;
 # metadata, so the old space gets 64 MiB and the young generation is kept small; peak RSS under a saturating
 # load is ~121 MiB (bench/README.md). Larger limits can raise these with NODE_OPTIONS.
 ENV NODE_ENV=production \
-    NODE_OPTIONS="--max-old-space-size=64 --max-semi-space-size=2" \
+    NODE_OPTIONS="--max-old-space-size=64 --max-semi-space-size=4" \
     PORT=${PORT}
 WORKDIR /app
 # Owned by root and not writable by the app user: the code cannot be modified at run time.

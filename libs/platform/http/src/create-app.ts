@@ -1,6 +1,5 @@
 import { HttpEnv, loadEnvs } from '@emporium/platform/config';
 import { Logger, requestIdFor } from '@emporium/platform/logging';
-import helmet from '@fastify/helmet';
 import { RequestMethod, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -8,6 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 
 import { PLATFORM_ENV } from './platform.module';
 import { ProblemFilter, sendProblem } from './problem.filter';
+import { securityHeaders } from './security-headers';
 import { ServiceDescriptor } from './service-descriptor';
 import { mountSwagger } from './swagger';
 import { createValidationPipe } from './validation';
@@ -65,15 +65,10 @@ export async function createServiceApp(
 
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   fastify.removeContentTypeParser('text/plain');
+  const headers = securityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.header('X-Request-Id', request.id);
+    void reply.headers(headers).header('X-Request-Id', request.id);
     done();
-  });
-  await app.register(helmet as never, {
-    // An API answers JSON; the only HTML is Swagger UI, which loads its assets from 'self'.
-    contentSecurityPolicy: {
-      directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:'], scriptSrc: ["'self'"] },
-    },
   });
   // CORS only where origins are configured: an API called server-to-server needs no CORS hook per request.
   if (http.CORS_ORIGINS.length > 0) {
