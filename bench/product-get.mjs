@@ -49,7 +49,7 @@ const USAGE = `usage: node bench/product-get.mjs [options]
   --rss-limit-mib N   memory limit to check peak RSS against (default 128, the Kubernetes limit)
   --quiet-wait S      before each scenario, wait up to S seconds for the machine to be < 15 % busy (default 0)
   --node-options S    node flags for every server (default: the image's NODE_OPTIONS from the Dockerfile,
-                      "--max-old-space-size=64 --max-semi-space-size=2"; pass --node-options= for none)
+                      "--max-old-space-size=64 --max-semi-space-size=4"; pass --node-options= for none)
   --main PATH         the built service (default dist/apps/product/main.js)
   --pg-url URL        admin connection used to create/drop the database (default postgres://postgres@127.0.0.1:5432/postgres, or BENCH_PG_URL)
   --keep-db           do not drop the benchmark database at the end`;
