@@ -1,29 +1,19 @@
 import { createTestApp, TestApp } from '@emporium/platform/test-app';
 import { DataSource } from 'typeorm';
 
+import { productInput } from '../../test/factories';
 import { AppModule } from '../app/app.module';
 import { PRODUCT_DATABASE, PRODUCT_SERVICE } from '../app/service';
+import { CreateProductDto } from './dto/product.dto';
 import { ProductView } from './dto/product.view';
 import { ProductsService } from './products.service';
 
 describe(ProductsService.name, () => {
   let testApp: TestApp;
   let sut: ProductsService;
-  let counter = 0;
 
-  const create = (
-    overrides: Partial<Parameters<ProductsService['create']>[0]> = {},
-  ): Promise<ProductView> => {
-    counter += 1;
-    return sut.create({
-      sku: `INT-${counter}`,
-      name: `Item ${counter}`,
-      description: '',
-      price: { amount: 100, currency: 'USD' },
-      category: 'int',
-      ...overrides,
-    });
-  };
+  const create = (overrides: Partial<CreateProductDto> = {}): Promise<ProductView> =>
+    sut.create(productInput({ category: 'int', ...overrides }));
 
   beforeAll(async () => {
     testApp = await createTestApp({
