@@ -1,7 +1,7 @@
 import { LogEnv } from '@emporium/platform/config';
+import { activeTraceContext } from '@emporium/platform/tracing';
 import { DynamicModule, Inject, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { trace } from '@opentelemetry/api';
 import { LoggerModule, Params, PARAMS_PROVIDER_TOKEN } from 'nestjs-pino';
 import pino, { Logger as PinoInstance } from 'pino';
 
@@ -11,13 +11,8 @@ import { currentRequestId, registerRequestLogging, RequestHooksTarget } from './
 /** Adds the request id and the active trace and span ids to every line logged inside a request. */
 export function contextMixin(): Record<string, string> {
   const requestId = currentRequestId();
-  const span = trace.getActiveSpan()?.spanContext();
-  const fields: Record<string, string> = requestId ? { requestId } : {};
-  if (span) {
-    fields['traceId'] = span.traceId;
-    fields['spanId'] = span.spanId;
-  }
-  return fields;
+  const trace = activeTraceContext();
+  return { ...(requestId ? { requestId } : {}), ...trace };
 }
 
 export interface LoggingModuleOptions {
