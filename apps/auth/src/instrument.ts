@@ -1,0 +1,4 @@
+// Imported first by main.ts: tracing must patch http, pg and Nest before anything requires them.
+import { startTracing } from '@emporium/platform/tracing';
+
+startTracing({ serviceName: 'auth', serviceVersion: '0.1.0' });
