@@ -43,6 +43,21 @@ describe(ProductsService.name, () => {
     expect(seen).toEqual(created.map((p) => p.id).reverse());
   });
 
+  it('orders pages by the numeric seq across a change in digit count (9 → 10, 99 → 100)', async () => {
+    // Sorting the seq as text would put 100 before 99; start the sequence just below the boundary.
+    await testApp.app.get(DataSource).query('ALTER TABLE product.products ALTER COLUMN seq RESTART WITH 96');
+    const created: ProductView[] = [];
+    for (let i = 0; i < 8; i += 1) created.push(await create({ category: 'digits' }));
+    const seen: string[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await sut.list({ category: 'digits', pageSize: 3, pageToken });
+      seen.push(...page.items.map((item) => item.id));
+      pageToken = page.nextPageToken ?? undefined;
+    } while (pageToken);
+    expect(seen).toEqual(created.map((p) => p.id).reverse());
+  });
+
   it('serialises concurrent updates of one product (row lock), losing neither', async () => {
     const product = await create();
     await Promise.all([

@@ -71,7 +71,7 @@ export class ProductsService {
       const tsquery = `websearch_to_tsquery('english', ${param(query.q)})`;
       where.push(`search @@ ${tsquery}`);
       rank = `ts_rank(search, ${tsquery})`;
-      order = 'rank DESC, seq DESC';
+      order = `${rank} DESC, seq DESC`;
       if (after) {
         const r = param(after.rank ?? '0');
         where.push(`(${rank} < ${r}::real OR (${rank} = ${r}::real AND seq < ${param(after.seq)}::bigint))`);
@@ -80,8 +80,10 @@ export class ProductsService {
       where.push(`seq < ${param(after.seq)}::bigint`);
     }
     const limit = param(query.pageSize + 1);
-    const result = await this.pool.query<ProductRow & { seq: string; rank: string | null }>(
-      `SELECT ${PRODUCT_COLUMNS}, seq::text AS seq, ${rank}::text AS rank
+    // The keys come back as text under their own names: an output column named `seq` would make
+    // `ORDER BY seq` sort the text ("9" after "10").
+    const result = await this.pool.query<ProductRow & { seq_key: string; rank_key: string | null }>(
+      `SELECT ${PRODUCT_COLUMNS}, seq::text AS seq_key, ${rank}::text AS rank_key
          FROM product.products
         WHERE ${where.join(' AND ')}
         ORDER BY ${order}
@@ -93,7 +95,7 @@ export class ProductsService {
     const nextPageToken =
       result.rows.length > query.pageSize && last
         ? PageTokens.encode<ListKey>(
-            query.q ? { seq: last.seq, rank: last.rank ?? '0' } : { seq: last.seq },
+            query.q ? { seq: last.seq_key, rank: last.rank_key ?? '0' } : { seq: last.seq_key },
             filters,
           )
         : null;
