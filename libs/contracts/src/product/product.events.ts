@@ -30,14 +30,17 @@ class ProductSnapshot {
 
 export class ProductCreated extends ProductSnapshot {
   static readonly type = 'product.created';
+  static readonly source = 'product';
 }
 
 export class ProductUpdated extends ProductSnapshot {
   static readonly type = 'product.updated';
+  static readonly source = 'product';
 }
 
 export class ProductDeactivated {
   static readonly type = 'product.deactivated';
+  static readonly source = 'product';
 
   @IsUUID()
   productId!: string;

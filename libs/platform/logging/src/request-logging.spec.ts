@@ -3,7 +3,12 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 
 import { contextMixin } from './logging.module';
-import { currentRequestId, registerRequestLogging, RequestHooksTarget } from './request-logging';
+import {
+  currentRequestId,
+  registerRequestLogging,
+  RequestHooksTarget,
+  runWithRequestId,
+} from './request-logging';
 
 type Hook = Parameters<RequestHooksTarget['addHook']>[1];
 
@@ -74,5 +79,19 @@ describe(registerRequestLogging.name, () => {
     sut.hooks['onResponse'](request('/metrics'), { statusCode: 200, elapsedTime: 1 }, jest.fn());
     sut.hooks['onResponse'](request('/api/v1/x'), { statusCode: 200, elapsedTime: 1 }, jest.fn());
     expect(sut.lines).toEqual([]);
+  });
+});
+
+describe(runWithRequestId.name, () => {
+  it('gives work outside a request (a broker message) its request id, for as long as it runs', async () => {
+    const sut = setup();
+    const seen = await runWithRequestId('msg-7', async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      sut.logger.info('handling a message');
+      return currentRequestId();
+    });
+    expect(seen).toBe('msg-7');
+    expect(sut.lines[0]).toMatchObject({ msg: 'handling a message', requestId: 'msg-7' });
+    expect(currentRequestId()).toBeUndefined();
   });
 });

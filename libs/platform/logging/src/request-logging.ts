@@ -14,6 +14,14 @@ export function currentRequestId(): string | undefined {
   return requestContext.getStore()?.requestId;
 }
 
+/**
+ * Runs work that is not an HTTP request (a broker message, a scheduled job) under a request id, so its log
+ * lines and the messages it publishes carry the id of the request that started the chain.
+ */
+export function runWithRequestId<T>(requestId: string, work: () => T): T {
+  return requestContext.run({ requestId }, work);
+}
+
 // The slice of Fastify this needs (the logging lib does not depend on the HTTP adapter).
 interface RequestView {
   readonly id: string;

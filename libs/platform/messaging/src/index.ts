@@ -1,0 +1,12 @@
+export * from './broker';
+export * from './dead-letters';
+export type { EventHandlerMethod, HandlerContext } from './decorators';
+export { MessageConsumer, OnEvent } from './decorators';
+export * from './envelope';
+export * from './messaging.env';
+export * from './messaging.module';
+export * from './messaging-tables.migration';
+export * from './naming';
+export * from './outbox';
+export * from './outbox-relay';
+export * from './publish';

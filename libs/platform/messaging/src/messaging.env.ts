@@ -1,0 +1,74 @@
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsUrl, Max, Min } from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+const toBool = ({ value }: { value: unknown }): unknown =>
+  value === 'true' ? true : value === 'false' ? false : value;
+
+/** Broker, consumer and outbox settings; every service that publishes or consumes lists this class. */
+export class RmqEnv {
+  /** amqp(s)://user:pass@host:port[/vhost]. */
+  @IsUrl(
+    { protocols: ['amqp', 'amqps'], require_tld: false, require_protocol: true },
+    { message: 'must be an amqp:// or amqps:// URL' },
+  )
+  RMQ_URL: string = 'amqp://guest:guest@127.0.0.1:5672';
+
+  /** Unacknowledged messages each consumer queue holds at once: also how many handlers run concurrently. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  RMQ_PREFETCH: number = 10;
+
+  /** Attempts a failing message gets (the first delivery included) before it is dead-lettered. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  RMQ_MAX_ATTEMPTS: number = 5;
+
+  /** Delay before the first retry; each later retry waits twice as long as the one before. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
+  RMQ_RETRY_BASE_MS: number = 1_000;
+
+  /** Whether this process runs the outbox relay. Off only for a replica that must not publish. */
+  @Transform(toBool)
+  @IsIn([true, false], { message: 'must be true or false' })
+  OUTBOX_RELAY_ENABLED: boolean = true;
+
+  /** Polling fallback: how often the relay looks for unsent rows when no NOTIFY woke it. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
+  OUTBOX_POLL_MS: number = 1_000;
+
+  /** Rows the relay claims and publishes per round trip. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(5_000)
+  OUTBOX_BATCH_SIZE: number = 500;
+
+  /** How long published outbox rows are kept (for inspection) before they are pruned. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(30 * 86_400_000)
+  OUTBOX_RETENTION_MS: number = 3_600_000;
+
+  /**
+   * How long consumers remember processed message ids. A copy of a message redelivered later than this
+   * would be processed again, so keep it well above the longest retry and outage you expect.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(3_600_000)
+  @Max(365 * 86_400_000)
+  INBOX_RETENTION_MS: number = 14 * 86_400_000;
+}
