@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
+import { registerRequestDeadlines } from './deadline';
 import { PLATFORM_ENV } from './platform.module';
 import { ProblemFilter, sendProblem } from './problem.filter';
 import { securityHeaders } from './security-headers';
@@ -70,6 +71,7 @@ export async function createServiceApp(
     void reply.headers(headers).header('X-Request-Id', request.id);
     done();
   });
+  registerRequestDeadlines(fastify);
   // CORS only where origins are configured: an API called server-to-server needs no CORS hook per request.
   if (http.CORS_ORIGINS.length > 0) {
     app.enableCors({

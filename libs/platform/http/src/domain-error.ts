@@ -9,7 +9,8 @@ export type DomainErrorKind =
   | 'conflict'
   | 'forbidden'
   | 'precondition'
-  | 'unavailable';
+  | 'unavailable'
+  | 'timeout';
 
 export const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
   bad_request: 400,
@@ -19,6 +20,8 @@ export const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
   forbidden: 403,
   precondition: 412,
   unavailable: 503,
+  /** A dependency did not answer within the request's deadline (see deadline.ts). */
+  timeout: 504,
 };
 
 export class DomainError extends Error {

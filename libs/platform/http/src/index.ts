@@ -1,5 +1,6 @@
 export * from './bootstrap';
 export * from './create-app';
+export * from './deadline';
 export * from './domain-error';
 export * from './pagination';
 export * from './platform.module';

@@ -1,3 +1,4 @@
+export * from './consul-double';
 export * from './tcp-proxy';
 export * from './test-broker';
 export * from './test-database';
