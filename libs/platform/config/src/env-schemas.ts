@@ -45,6 +45,16 @@ export class HttpEnv {
   @Min(0)
   @Max(8000)
   SHUTDOWN_DRAIN_MS: number = 0;
+
+  /**
+   * Proxies in front of the service whose X-Forwarded-For is trusted for the client address: 1 behind a
+   * Kubernetes ingress, 0 (the default) where clients connect directly and could forge the header.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(5)
+  HTTP_TRUSTED_PROXY_HOPS: number = 0;
 }
 
 export class PgEnv {

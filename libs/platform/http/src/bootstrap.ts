@@ -5,6 +5,7 @@ import { Logger } from '@emporium/platform/logging';
 import { shutdownTracing } from '@emporium/platform/tracing';
 import { INestApplicationContext, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 import { createServiceApp } from './create-app';
 import { ServiceDescriptor } from './service-descriptor';
@@ -20,6 +21,13 @@ export interface BootstrapOptions {
    * HTTP, e.g. `seed` for demo data.
    */
   commands?: Record<string, (app: INestApplicationContext) => Promise<void>>;
+  /**
+   * Runs once the app's modules are initialised, before HTTP listens: where a service attaches and starts
+   * another server on the same app, e.g. a gRPC microservice (`app.connectMicroservice(...)` then
+   * `app.startAllMicroservices()`). What it starts is stopped by `app.close()` on SIGTERM, inside the same
+   * 10 s budget. A rejection is a start-up failure.
+   */
+  beforeListen?: (app: NestFastifyApplication) => Promise<void>;
 }
 
 /**
@@ -85,6 +93,10 @@ async function start(
   process.once('SIGTERM', (signal) => void stop(signal));
   process.once('SIGINT', (signal) => void stop(signal));
 
+  if (options.beforeListen) {
+    await app.init();
+    await options.beforeListen(app);
+  }
   await app.listen({ port: http.PORT, host: '0.0.0.0' });
   logger.log(`${service.name} ${service.version} listening on port ${http.PORT}`);
 }

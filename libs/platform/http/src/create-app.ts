@@ -44,8 +44,9 @@ export async function createServiceApp(
     keepAliveTimeout: 65_000,
     requestTimeout: 30_000,
     routerOptions: { maxParamLength: 200 },
-    // Behind Kubernetes ingress / compose there is one trusted proxy hop.
-    trustProxy: 1,
+    // How many proxies in front may set X-Forwarded-For (request.ip, per-IP rate limits). 0 where the port
+    // is published directly (compose, local runs): a client could otherwise pick its own address.
+    trustProxy: http.HTTP_TRUSTED_PROXY_HOPS,
     requestIdHeader: false,
     genReqId: requestIdFor,
     onConstructorPoisoning: 'error',

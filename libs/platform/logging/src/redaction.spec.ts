@@ -12,7 +12,10 @@ function captureLogger(): { logger: pino.Logger; lines: () => string[] } {
       done();
     },
   });
-  const logger = pino({ redact: { paths: redactPaths(), censor: '[REDACTED]' } }, sink);
+  const logger = pino(
+    { redact: { paths: redactPaths(), censor: '[REDACTED]' }, serializers: { err: pino.stdSerializers.err } },
+    sink,
+  );
   return { logger, lines: () => chunks.join('').trim().split('\n') };
 }
 
@@ -36,5 +39,16 @@ describe('redaction', () => {
       cookie: '[REDACTED]',
       accept: 'application/json',
     });
+  });
+
+  it("hides a failed query's bound values on a logged error (TypeORM's QueryFailedError.parameters)", () => {
+    const { logger, lines } = captureLogger();
+    const error = Object.assign(new Error('duplicate key value violates unique constraint'), {
+      query: 'INSERT INTO auth.credentials (email, password_hash) VALUES ($1, $2)',
+      parameters: ['ada@example.com', '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA'],
+    });
+    logger.error({ err: error }, 'request failed');
+    expect(lines()[0]).not.toContain('argon2id');
+    expect(lines()[0]).toContain('duplicate key value');
   });
 });

@@ -15,6 +15,8 @@ export const SENSITIVE_FIELDS = [
   'cvc',
   'cvv',
   'pan',
+  // The bound values of a failed query (TypeORM's QueryFailedError.parameters): hashes, e-mails, tokens.
+  'parameters',
 ] as const;
 
 const HEADER_PATHS = [

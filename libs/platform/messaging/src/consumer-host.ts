@@ -1,5 +1,5 @@
 import { EVENT_PAYLOADS, EventType } from '@emporium/contracts';
-import { SERVICE_DESCRIPTOR, ServiceDescriptor } from '@emporium/platform/http';
+import { DomainError, DomainErrorKind, SERVICE_DESCRIPTOR, ServiceDescriptor } from '@emporium/platform/http';
 import { Logger, runWithRequestId } from '@emporium/platform/logging';
 import { Inject, Injectable } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
@@ -55,6 +55,7 @@ export class ConsumerHost {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly inbox: string;
   private stopping = false;
+  private discovered = false;
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -70,8 +71,22 @@ export class ConsumerHost {
     this.inbox = `"${schema}".inbox`;
   }
 
-  /** Finds the handlers and registers the queues' declaration and consumption on every connection. */
+  /** Registers the queues' declaration and consumption on every connection. */
   register(): void {
+    this.discover();
+    for (const spec of this.specs) this.broker.onConnect((model) => this.startConsumer(model, spec));
+  }
+
+  /** The consumer queues of this service, `<service>.<purpose>`. */
+  get queues(): string[] {
+    this.discover();
+    return this.specs.map((spec) => spec.queue);
+  }
+
+  /** Finds the `@MessageConsumer` providers and their `@OnEvent` handlers (once). */
+  private discover(): void {
+    if (this.discovered) return;
+    this.discovered = true;
     for (const wrapper of this.discovery.getProviders()) {
       const instance = wrapper.instance as Record<string | symbol, unknown> | undefined;
       const type = wrapper.metatype as object | undefined;
@@ -92,11 +107,6 @@ export class ConsumerHost {
         throw new Error(`${wrapper.name} is a @MessageConsumer without @OnEvent handlers`);
       this.specs.push({ queue, handlers });
     }
-    for (const spec of this.specs) this.broker.onConnect((model) => this.startConsumer(model, spec));
-  }
-
-  get queues(): string[] {
-    return this.specs.map((spec) => spec.queue);
   }
 
   /** Stops taking messages, waits for the handlers in flight, closes the consumer channels. */
@@ -254,6 +264,19 @@ export class ConsumerHost {
     error: Error,
     labels: { queue: string; type: string },
   ): Promise<void> {
+    if (isPermanent(error)) {
+      // The domain refused the event (a conflict, an invalid request): another attempt would refuse it too.
+      await this.deadLetter(
+        channel,
+        queue,
+        message,
+        'rejected',
+        `${error.code}: ${error.message}`,
+        labels,
+        attempt,
+      );
+      return;
+    }
     if (attempt >= this.env.RMQ_MAX_ATTEMPTS) {
       await this.deadLetter(channel, queue, message, 'handler_failed', error.message, labels, attempt);
       return;
@@ -330,6 +353,21 @@ export class ConsumerHost {
       return false;
     }
   }
+}
+
+/**
+ * Refusals no retry can change. `not_found` and `precondition` are retried: with events arriving out of
+ * order across services, what is missing now may exist a moment later.
+ */
+const PERMANENT_KINDS: ReadonlySet<DomainErrorKind> = new Set([
+  'bad_request',
+  'invalid',
+  'conflict',
+  'forbidden',
+]);
+
+function isPermanent(error: Error): error is DomainError {
+  return error instanceof DomainError && PERMANENT_KINDS.has(error.kind);
 }
 
 function attemptOf(message: ConsumeMessage): number {

@@ -1,4 +1,5 @@
 export * from './broker';
+export * from './dead-letter.command';
 export * from './dead-letters';
 export type { EventHandlerMethod, HandlerContext } from './decorators';
 export { MessageConsumer, OnEvent } from './decorators';

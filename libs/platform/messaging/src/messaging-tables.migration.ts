@@ -30,7 +30,7 @@ export class CreateMessagingTables1764200000000 implements MigrationInterface {
     await queryRunner.query(`
       CREATE TABLE "${schema}".outbox (
         seq           bigint       GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        id            uuid         NOT NULL UNIQUE,
+        id            uuid         NOT NULL,
         exchange      varchar(255) NOT NULL,
         routing_key   varchar(255) NOT NULL,
         aggregate_id  varchar(200) NOT NULL,
@@ -43,9 +43,6 @@ export class CreateMessagingTables1764200000000 implements MigrationInterface {
     );
     await queryRunner.query(
       `CREATE INDEX outbox_unsent_aggregate_idx ON "${schema}".outbox (aggregate_id, seq) WHERE sent_at IS NULL`,
-    );
-    await queryRunner.query(
-      `CREATE INDEX outbox_sent_at_idx ON "${schema}".outbox (sent_at) WHERE sent_at IS NOT NULL`,
     );
     await queryRunner.query(`
       CREATE FUNCTION "${schema}".outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$

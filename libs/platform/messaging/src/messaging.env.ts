@@ -48,12 +48,16 @@ export class RmqEnv {
   @Max(60_000)
   OUTBOX_POLL_MS: number = 1_000;
 
-  /** Rows the relay claims and publishes per round trip. */
+  /**
+   * Rows the relay claims and publishes per round trip (two batches are in flight). Each claimed row's
+   * aggregate takes a transaction-scoped advisory lock, and Postgres' shared lock table holds about
+   * 64 × max_connections entries for the whole server: hence the cap.
+   */
   @Transform(toInt)
   @IsInt()
   @Min(1)
-  @Max(5_000)
-  OUTBOX_BATCH_SIZE: number = 500;
+  @Max(2_000)
+  OUTBOX_BATCH_SIZE: number = 1_000;
 
   /** How long published outbox rows are kept (for inspection) before they are pruned. */
   @Transform(toInt)

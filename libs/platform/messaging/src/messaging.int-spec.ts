@@ -15,6 +15,7 @@ import {
   resetBehaviour,
   startInstance,
 } from '../test/harness';
+import { deadLetterCommand } from './dead-letter.command';
 import { DeadLetterQueues } from './dead-letters';
 
 const QUEUE = 'product.projection';
@@ -187,6 +188,34 @@ describe('messaging against the real RabbitMQ and PostgreSQL', () => {
     }
   });
 
+  it('gives operators `main.js dlq` to list, inspect, replay and purge dead letters', async () => {
+    behaviour.failUntilAttempt = Number.POSITIVE_INFINITY;
+    const [first, second] = [randomUUID(), randomUUID()];
+    await publishInTransaction(instance, [productEvent(first), productEvent(second)]);
+    const lines: string[] = [];
+    const dlq = (...args: string[]) => deadLetterCommand(instance.app, args, (line) => lines.push(line));
+    const output = () => lines.splice(0).map((line) => JSON.parse(line) as Record<string, unknown>);
+    await eventually(
+      async () => {
+        await dlq('list');
+        return output()[0]?.['messages'] === 2;
+      },
+      15_000,
+      'two dead letters',
+    );
+    await dlq('inspect', QUEUE, '--limit', '1');
+    expect(output()).toEqual([expect.objectContaining({ reason: 'handler_failed', queue: QUEUE })]);
+    await expect(dlq('purge', DLQ)).rejects.toThrow(/--yes/);
+    await expect(dlq('replay', 'product.unknown')).rejects.toThrow(/product\.projection/);
+
+    behaviour.failUntilAttempt = 0;
+    await dlq('replay', DLQ, '--limit', '1');
+    expect(output()).toEqual([{ queue: DLQ, replayed: 1 }]);
+    await eventually(async () => (await effects(instance)).length === 1, 10_000, 'the replayed effect');
+    await dlq('purge', QUEUE, '--yes');
+    expect(output()).toEqual([{ queue: DLQ, purged: 1 }]);
+  });
+
   it('waits longer before each retry (exponential backoff through per-delay queues)', async () => {
     behaviour.failUntilAttempt = Number.POSITIVE_INFINITY;
     const subject = randomUUID();
@@ -208,6 +237,25 @@ describe('messaging against the real RabbitMQ and PostgreSQL', () => {
       ]);
     } finally {
       await connection.close();
+    }
+  });
+
+  it('dead-letters at once an event the domain refuses (a conflict), without retrying it', async () => {
+    behaviour.refuse = true;
+    await publishInTransaction(instance, [productEvent(randomUUID(), 'Taken name')]);
+    const { dlq, close } = await dlqChannel();
+    try {
+      await eventually(async () => (await dlq.count(DLQ)) === 1, 10_000, 'the dead letter');
+      const [letter] = await dlq.inspect(DLQ);
+      expect(letter).toMatchObject({
+        reason: 'rejected',
+        error: 'NAME_TAKEN: Taken name is taken',
+        attempts: 1,
+      });
+      expect(behaviour.calls).toBe(1);
+      await dlq.purge(DLQ);
+    } finally {
+      await close();
     }
   });
 

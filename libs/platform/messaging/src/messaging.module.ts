@@ -9,7 +9,7 @@ import {
   OnApplicationBootstrap,
   OnModuleInit,
 } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 
 import { BrokerConnection } from './broker';
 import { ConsumerHost } from './consumer-host';
@@ -36,7 +36,10 @@ export class MessagingLifecycle implements OnModuleInit, OnApplicationBootstrap,
     private readonly relay: OutboxRelay,
     private readonly env: RmqEnv,
     private readonly logger: Logger,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
+
+  private running = false;
 
   onModuleInit(): void {
     this.broker.onConnect(async (model) => {
@@ -50,6 +53,10 @@ export class MessagingLifecycle implements OnModuleInit, OnApplicationBootstrap,
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    // A one-shot command (`main.js migrate | seed | dlq`) runs in an application context without an HTTP
+    // server: it neither consumes nor relays (rows it writes are published by the running service).
+    if (!this.adapterHost.httpAdapter?.getHttpServer()) return;
+    this.running = true;
     this.consumers.register();
     await this.broker.connect();
     // Usually the broker answers at once, and the service starts ready with its consumers running. If it
@@ -69,6 +76,7 @@ export class MessagingLifecycle implements OnModuleInit, OnApplicationBootstrap,
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    if (!this.running) return;
     await this.consumers.stop();
     await this.relay.stop();
     await this.broker.close();

@@ -29,6 +29,7 @@ interface OutboxRow {
 }
 
 const CONFIRM_TIMEOUT_MS = 10_000;
+const BATCHES_IN_FLIGHT = 2;
 const PRUNE_EVERY_MS = 60_000;
 const PRUNE_BATCH = 10_000;
 const tracer = trace.getTracer('@emporium/platform/messaging');
@@ -127,11 +128,15 @@ export class OutboxRelay {
     while ((await this.publishBatch()) > 0);
   }
 
+  /**
+   * Two batches in flight at once, so one is claimed and marked in the database while the other waits for
+   * the broker's confirms. They exclude each other exactly as two relays would (row and aggregate locks).
+   */
   private async drain(): Promise<void> {
     try {
       do {
         this.again = false;
-        while (!this.stopped && (await this.publishBatch()) === this.env.OUTBOX_BATCH_SIZE);
+        await Promise.all(Array.from({ length: BATCHES_IN_FLIGHT }, () => this.drainLoop()));
       } while (this.again && !this.stopped);
     } catch (error) {
       // The rows stay unsent; the next notification or poll tries again.
@@ -139,25 +144,39 @@ export class OutboxRelay {
     }
   }
 
+  private async drainLoop(): Promise<void> {
+    while (!this.stopped && (await this.publishBatch()) === this.env.OUTBOX_BATCH_SIZE);
+  }
+
   /** Claims, publishes and marks one batch; returns how many rows it published. */
   private async publishBatch(): Promise<number> {
     const channel = this.broker.publishChannel;
     if (!channel) return 0;
     const client = await this.pool.connect();
+    // A connection lost mid-batch is also emitted as an 'error' event on the checked-out client, which
+    // would crash the process without a listener; the failed query already reports it.
+    const ignore = (): void => undefined;
+    client.on('error', ignore);
     let failed = false;
     try {
       await client.query('BEGIN');
+      // The oldest unsent rows no other batch holds (row locks live in the rows, not in the lock table),
+      // then an advisory lock per aggregate on those rows only: the MATERIALIZED fences keep the planner
+      // from evaluating the lock function over the whole table, so even a large backlog never takes more
+      // than a batch's worth of advisory locks.
       const { rows: claimed } = await client.query<OutboxRow>(
-        `SELECT seq, id, aggregate_id, exchange, routing_key, envelope::text AS envelope,
-                envelope->>'traceparent' AS traceparent, envelope->>'tracestate' AS tracestate,
-                envelope->>'requestid' AS requestid,
-                (extract(epoch FROM created_at) * 1000)::bigint::text AS created_ms
-           FROM ${this.table}
-          WHERE sent_at IS NULL
-            AND pg_try_advisory_xact_lock(hashtext($1), hashtext(aggregate_id))
-          ORDER BY seq
-          LIMIT $2
-          FOR UPDATE SKIP LOCKED`,
+        `WITH candidates AS MATERIALIZED (
+           SELECT seq, aggregate_id FROM ${this.table} WHERE sent_at IS NULL ORDER BY seq LIMIT $2
+              FOR UPDATE SKIP LOCKED
+         ), mine AS MATERIALIZED (
+           SELECT seq FROM candidates WHERE pg_try_advisory_xact_lock(hashtext($1), hashtext(aggregate_id))
+         )
+         SELECT o.seq, o.id, o.aggregate_id, o.exchange, o.routing_key, o.envelope::text AS envelope,
+                o.envelope->>'traceparent' AS traceparent, o.envelope->>'tracestate' AS tracestate,
+                o.envelope->>'requestid' AS requestid,
+                (extract(epoch FROM o.created_at) * 1000)::bigint::text AS created_ms
+           FROM ${this.table} o JOIN mine USING (seq)
+          ORDER BY o.seq`,
         [this.lockSpace, this.env.OUTBOX_BATCH_SIZE],
       );
       const rows = await this.inOrder(client, claimed);
@@ -192,6 +211,7 @@ export class OutboxRelay {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
+      client.off('error', ignore);
       client.release(failed);
     }
   }
@@ -309,13 +329,18 @@ export class OutboxRelay {
     }
   }
 
-  /** Deletes sent rows older than the retention, a bounded batch at a time. */
+  /**
+   * Deletes sent rows older than the retention, a bounded batch at a time. Rows are sent roughly in seq
+   * order, so the oldest sent rows are found along the primary key without an index on sent_at (one index
+   * fewer to update on every publication).
+   */
   private async prune(): Promise<void> {
     try {
       await this.pool.query(
         `DELETE FROM ${this.table} WHERE seq IN (
            SELECT seq FROM ${this.table}
             WHERE sent_at < clock_timestamp() - make_interval(secs => $1::float8 / 1000)
+            ORDER BY seq
             LIMIT ${PRUNE_BATCH})`,
         [this.env.OUTBOX_RETENTION_MS],
       );

@@ -1,7 +1,7 @@
 import { EventType } from '@emporium/contracts';
 import { PgEnv } from '@emporium/platform/config';
 import { DatabaseModule, runMigrations, ServiceDatabase } from '@emporium/platform/database';
-import { createServiceApp, PlatformModule, ServiceDescriptor } from '@emporium/platform/http';
+import { createServiceApp, DomainError, PlatformModule, ServiceDescriptor } from '@emporium/platform/http';
 import { Injectable, Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { connect } from 'amqplib';
@@ -61,12 +61,15 @@ export const behaviour = {
   failUntilAttempt: 0,
   delayMs: 0,
   calls: 0,
+  /** Refuse every event as a domain conflict (a permanent failure). */
+  refuse: false,
 };
 
 export function resetBehaviour(): void {
   behaviour.failUntilAttempt = 0;
   behaviour.delayMs = 0;
   behaviour.calls = 0;
+  behaviour.refuse = false;
 }
 
 @Injectable()
@@ -95,6 +98,7 @@ export class ProjectionConsumer {
       [event.id, event.subject, name, ctx.attempt, event.requestid ?? null],
     );
     if (behaviour.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
+    if (behaviour.refuse) throw new DomainError('NAME_TAKEN', 'conflict', `${name} is taken`);
     if (ctx.attempt <= behaviour.failUntilAttempt)
       throw new Error(`induced failure on attempt ${ctx.attempt}`);
   }

@@ -1,7 +1,7 @@
 import { PgEnv } from '@emporium/platform/config';
 import { DatabaseModule, ServiceDatabase } from '@emporium/platform/database';
 import { PlatformModule, ServiceDescriptor } from '@emporium/platform/http';
-import { Controller, Get, Module } from '@nestjs/common';
+import { Controller, Get, Injectable, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import request from 'supertest';
@@ -39,11 +39,33 @@ const SERVICE: ServiceDescriptor = {
 };
 const DATABASE: ServiceDatabase = { schema: 'notes', entities: [], migrations: [CreateNotes1700000000000] };
 
+@Injectable()
+class BootstrapProbe implements OnApplicationBootstrap {
+  bootstrapped = false;
+  onApplicationBootstrap(): void {
+    this.bootstrapped = true;
+  }
+}
+
 @Module({
   imports: [PlatformModule.forService(SERVICE), DatabaseModule.forRoot(DATABASE)],
   controllers: [NotesController],
+  providers: [BootstrapProbe],
 })
 class NotesModule {}
+
+async function notesDatabaseCount(): Promise<number> {
+  const admin = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+  await admin.connect();
+  try {
+    const result = await admin.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'emporium_t_notes_%'",
+    );
+    return result.rows[0].n;
+  } finally {
+    await admin.end();
+  }
+}
 
 describe(createTestApp.name, () => {
   it('serves the real app on its own migrated database and drops it on close', async () => {
@@ -77,5 +99,31 @@ describe(createTestApp.name, () => {
     expect(process.env['PG_URL']).toBe(before);
     expect(process.env['CORS_ORIGINS']).toBeUndefined();
     await sut.close();
+  });
+
+  it('runs beforeListen on the initialised app, and closes everything when it fails', async () => {
+    let bootstrappedFirst: boolean | undefined;
+    const sut = await createTestApp({
+      module: NotesModule,
+      service: SERVICE,
+      database: DATABASE,
+      beforeListen: async (app) => {
+        bootstrappedFirst = app.get(BootstrapProbe).bootstrapped;
+      },
+    });
+    expect(bootstrappedFirst).toBe(true);
+    await sut.close();
+
+    const before = await notesDatabaseCount();
+    const failure = new Error('the port is taken');
+    await expect(
+      createTestApp({
+        module: NotesModule,
+        service: SERVICE,
+        database: DATABASE,
+        beforeListen: () => Promise.reject(failure),
+      }),
+    ).rejects.toBe(failure);
+    expect(await notesDatabaseCount()).toBe(before);
   });
 });

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { loadEnv, PgEnv } from '@emporium/platform/config';
 import { runMigrations, ServiceDatabase } from '@emporium/platform/database';
 import { createServiceApp, ServiceDescriptor } from '@emporium/platform/http';
-import { createTestDatabase, TestDatabase } from '@emporium/platform/testing';
+import { createTestDatabase, createTestVhost, TestDatabase, TestVhost } from '@emporium/platform/testing';
 import { Type } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 
@@ -14,8 +14,18 @@ export interface TestAppOptions {
   database?: ServiceDatabase;
   /** Extra environment for this app (e.g. AUTH_JWKS_URL from a TestTokenIssuer). */
   env?: Record<string, string>;
+  /**
+   * A fresh RabbitMQ vhost for this app (RMQ_URL), deleted on close: needed by services that publish or
+   * consume. Pass an existing one to share it between apps (it is then left for the caller to drop).
+   */
+  broker?: boolean | TestVhost;
   /** Rewrites the database URL the app (not the migration) uses, e.g. through a TcpProxy. */
   routeDatabase?: (url: string) => string;
+  /**
+   * The hook the service's `main.ts` gives `bootstrapService` (BootstrapOptions.beforeListen), run the same
+   * way: after the app is initialised, e.g. to start its gRPC server. `close()` stops what it started.
+   */
+  beforeListen?: (app: NestFastifyApplication) => Promise<void>;
 }
 
 export interface TestApp {
@@ -23,6 +33,7 @@ export interface TestApp {
   /** The Node HTTP server, for supertest. */
   server: Server;
   db?: TestDatabase;
+  vhost?: TestVhost;
   close(): Promise<void>;
 }
 
@@ -32,9 +43,12 @@ export interface TestApp {
  */
 export async function createTestApp(options: TestAppOptions): Promise<TestApp> {
   const db = options.database ? await createTestDatabase(options.service.name) : undefined;
+  const ownVhost = options.broker === true ? await createTestVhost(options.service.name) : undefined;
+  const vhost = typeof options.broker === 'object' ? options.broker : ownVhost;
   const env: Record<string, string> = {
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
     ...(db ? { PG_URL: db.url } : {}),
+    ...(vhost ? { RMQ_URL: vhost.url } : {}),
     ...options.env,
   };
   const previous = applyEnv(env);
@@ -44,17 +58,26 @@ export async function createTestApp(options: TestAppOptions): Promise<TestApp> {
     const app = await createServiceApp(options.module, options.service);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
+    if (options.beforeListen) {
+      try {
+        await options.beforeListen(app);
+      } catch (error) {
+        await app.close();
+        throw error;
+      }
+    }
     return {
       app,
       server: app.getHttpServer() as Server,
       db,
+      vhost,
       close: async () => {
         await app.close();
-        await db?.drop();
+        await Promise.all([db?.drop(), ownVhost?.drop()]);
       },
     };
   } catch (error) {
-    await db?.drop();
+    await Promise.all([db?.drop(), ownVhost?.drop()]);
     throw error;
   } finally {
     applyEnv(previous);
