@@ -10,6 +10,10 @@ describe('EVENT_PAYLOADS', () => {
     expect(payloadClass.type).toBe(type);
   });
 
+  it.each(entries)('names the one service that publishes %s', (_type, payloadClass) => {
+    expect(payloadClass.source).toMatch(/^[a-z]+(-[a-z]+)*$/);
+  });
+
   it('gives every event type its own class', () => {
     const classes = new Set(entries.map(([, payloadClass]) => payloadClass));
     expect(classes.size).toBe(entries.length);

@@ -2,5 +2,8 @@
 import 'reflect-metadata';
 
 export * from './events';
+export * from './grpc';
 export * from './money';
 export * from './product/product.events';
+export * from './user/user.events';
+export * from './user/user.grpc';

@@ -37,6 +37,7 @@ describe('event generator', () => {
           '/** Published by order on `order.events`. TODO(order): the fact it states, in one sentence. */',
           'export class OrderPlaced {',
           "  static readonly type = 'order.placed';",
+          "  static readonly source = 'order';",
           '',
           '  @IsUUID()',
           '  orderId!: string;',
@@ -52,7 +53,7 @@ describe('event generator', () => {
         "import { OrderPlaced } from './order/order.events';\nimport { ProductCreated, ProductDeactivated, ProductUpdated } from './product/product.events';\n",
       );
       expect(events).toContain(
-        '  [ProductDeactivated.type]: ProductDeactivated,\n  [OrderPlaced.type]: OrderPlaced,\n} as const;',
+        '  [UserRegistered.type]: UserRegistered,\n  [OrderPlaced.type]: OrderPlaced,\n} as const;',
       );
     });
 
@@ -68,6 +69,7 @@ describe('event generator', () => {
         'product.created',
         'product.updated',
         'product.deactivated',
+        'user.registered',
         'order.placed',
       ]);
       for (const [type, payloadClass] of Object.entries(payloads)) expect(payloadClass.type).toBe(type);
@@ -102,6 +104,7 @@ describe('event generator', () => {
           '/** Published by product on `product.events`. TODO(product): the fact it states, in one sentence. */',
           'export class ProductRepriced {',
           "  static readonly type = 'product.repriced';",
+          "  static readonly source = 'product';",
           '',
           '  @IsUUID()',
           '  productId!: string;',
@@ -135,12 +138,14 @@ describe('event generator', () => {
   it.each([
     ['order.placed.v2', 'OrderPlacedV2', 'order/order.events.ts', 'orderId'],
     ['order-line.added', 'OrderLineAdded', 'order-line/order-line.events.ts', 'orderLineId'],
-    ['user.registered', 'UserRegistered', 'user/user.events.ts', 'userId'],
+    ['shipment.shipped', 'ShipmentShipped', 'shipment/shipment.events.ts', 'shipmentId'],
   ])('names %s %s in %s with %s', async (type, className, file, idProperty) => {
     const tree = workspaceTree();
     await generate(tree, { name: type, service: 'order' });
     const source = readTreeFile(tree, `libs/contracts/src/${file}`);
-    expect(source).toContain(`export class ${className} {\n  static readonly type = '${type}';`);
+    expect(source).toContain(
+      `export class ${className} {\n  static readonly type = '${type}';\n  static readonly source = 'order';`,
+    );
     expect(source).toContain(`  ${idProperty}!: string;`);
     expect(eventPayloads(tree)[type]?.name).toBe(className);
   });

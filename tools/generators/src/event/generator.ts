@@ -95,6 +95,7 @@ function payloadClass(o: NormalizedEventOptions): string {
     `/** Published by ${o.service} on \`${o.service}.events\`. TODO(${o.service}): the fact it states, in one sentence. */`,
     `export class ${o.className} {`,
     `  static readonly type = '${o.type}';`,
+    `  static readonly source = '${o.service}';`,
     '',
     '  @IsUUID()',
     `  ${o.idProperty}!: string;`,

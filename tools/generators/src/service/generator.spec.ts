@@ -1,7 +1,16 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { readJson, Tree } from '@nx/devkit';
 import { parse } from 'yaml';
 
-import { linesLost, readTreeFile, readWorkspaceFile, workspaceTree } from '../testing/workspace-tree';
+import {
+  linesLost,
+  readTreeFile,
+  readWorkspaceFile,
+  workspaceRoot,
+  workspaceTree,
+} from '../testing/workspace-tree';
 import { COMPOSE_FILE, ESLINT_CONFIG, PROMETHEUS_FILE } from './deploy';
 import { serviceGenerator, ServiceGeneratorSchema } from './generator';
 
@@ -75,7 +84,10 @@ describe('service generator', () => {
 
     it('creates the app, its tests and README', () => {
       expect(APP_FILES.filter((file) => !tree.exists(`apps/sample/${file}`))).toEqual([]);
-      expect(tree.children('apps/sample/src')).not.toContain('migrations');
+      // Its only migration to start with: the messaging lib's outbox and inbox, in the service's schema.
+      expect(tree.children('apps/sample/src/migrations')).toEqual([
+        '1764200000000-create-messaging-tables.ts',
+      ]);
     });
 
     it('tags the project and wires build, serve, migrations and the three test tiers like product', () => {
@@ -101,15 +113,15 @@ describe('service generator', () => {
         expect(project.targets[target]).toEqual({});
     });
 
-    it('declares the service with its port, the PG and auth config, and its own schema', () => {
+    it('declares the service with its port, the PG, auth, broker and registry config, and its own schema', () => {
       const service = readTreeFile(tree, 'apps/sample/src/app/service.ts');
       expect(service).toContain('export const SAMPLE_SERVICE: ServiceDescriptor = {');
       expect(service).toContain("name: 'sample',");
       expect(service).toContain('defaultPort: 3999,');
       expect(service).toContain('description: "Samples: the team\'s throwaway service.",');
-      expect(service).toContain('env: [PgEnv, AuthEnv],');
+      expect(service).toContain('env: [PgEnv, AuthEnv, RmqEnv, DiscoveryEnv],');
       expect(service).toContain("schema: 'sample',");
-      expect(service).toContain('migrations: [],');
+      expect(service).toContain('migrations: [CreateMessagingTables1764200000000],');
     });
 
     it('starts tracing before anything else, then boots with the database for `migrate`', () => {
@@ -137,7 +149,7 @@ describe('service generator', () => {
       expect(spec).toContain('application\\/problem\\+json');
       expect(spec).toContain("'X-Request-Id'");
       expect(readTreeFile(tree, 'apps/sample/test/process.e2e-spec.ts')).toContain(
-        "'../../../dist/apps/sample/main.js'",
+        "new ServiceBundle('sample')",
       );
     });
 
@@ -335,14 +347,39 @@ describe('service generator', () => {
   describe('reproduces product', () => {
     let tree: Tree;
 
-    const withoutProduct = {
-      [COMPOSE_FILE]: (text: string) => text.replace(/\n {2}product-migrate:\n[\s\S]*?(?=\n\nvolumes:)/, ''),
-      [PROMETHEUS_FILE]: (text: string) => text.replace(/\n\n {2}- job_name: product\n[\s\S]*$/, '\n'),
+    // The services generated after product (auth, user...) are taken out of the deployment files on both
+    // sides: the generator appends, so product's entries would otherwise come after theirs.
+    const later = readdirSync(join(workspaceRoot, 'apps')).filter(
+      (app) => app !== 'product' && existsSync(join(workspaceRoot, 'apps', app, 'project.json')),
+    );
+    const without = (services: string[]) => ({
+      [COMPOSE_FILE]: (text: string) =>
+        services.reduce(
+          (out, svc) =>
+            out.replace(
+              new RegExp(
+                `\\n(?:\\n)? {2}${svc}-migrate:\\n[\\s\\S]*?(?=\\n\\n {2}[a-z-]+-migrate:|\\n\\nvolumes:)`,
+              ),
+              '',
+            ),
+          text,
+        ),
+      [PROMETHEUS_FILE]: (text: string) =>
+        services.reduce(
+          (out, svc) =>
+            out.replace(
+              new RegExp(`\\n\\n {2}- job_name: ${svc}\\n[\\s\\S]*?(?=\\n\\n {2}- job_name:|\\n*$)`),
+              '',
+            ),
+          text,
+        ),
       'k8s/overlays/dev/kustomization.yaml': (text: string) =>
-        text.replace('  - ../../apps/product/overlays/dev\n', ''),
+        services.reduce((out, svc) => out.replace(`  - ../../apps/${svc}/overlays/dev\n`, ''), text),
       'k8s/overlays/prod/kustomization.yaml': (text: string) =>
-        text.replace('  - ../../apps/product/overlays/prod\n', ''),
-    };
+        services.reduce((out, svc) => out.replace(`  - ../../apps/${svc}/overlays/prod\n`, ''), text),
+    });
+    const withoutProduct = without(['product', ...later]);
+    const withoutLater = without(later);
 
     beforeAll(async () => {
       tree = workspaceTree([], withoutProduct);
@@ -405,7 +442,9 @@ describe('service generator', () => {
       'k8s/overlays/prod/kustomization.yaml',
       ESLINT_CONFIG,
     ])('%s byte for byte, from the file without product', (file) => {
-      expect(readTreeFile(tree, file)).toBe(readWorkspaceFile(file));
+      const expected =
+        withoutLater[file as keyof typeof withoutLater]?.(readWorkspaceFile(file)) ?? readWorkspaceFile(file);
+      expect(readTreeFile(tree, file)).toBe(expected);
     });
   });
 });

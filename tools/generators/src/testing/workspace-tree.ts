@@ -24,6 +24,9 @@ export const ROOT_FILES = [
   'libs/contracts/src/index.ts',
   'libs/contracts/src/money.ts',
   'libs/contracts/src/product/product.events.ts',
+  'libs/contracts/src/user/user.events.ts',
+  'libs/contracts/src/grpc.ts',
+  'libs/contracts/src/user/user.grpc.ts',
 ];
 
 /**
@@ -87,7 +90,13 @@ export function loadFromTree(tree: Tree, path: string): Record<string, unknown> 
       specifier.startsWith('.')
         ? load(normalize(join(dirname(file), `${specifier}.ts`)))
         : require(specifier);
-    new Function('exports', 'require', 'module', outputText)(module.exports, requireFromTree, module);
+    new Function('exports', 'require', 'module', '__filename', '__dirname', outputText)(
+      module.exports,
+      requireFromTree,
+      module,
+      join(workspaceRoot, file),
+      join(workspaceRoot, dirname(file)),
+    );
     return module.exports;
   };
   return load(path);
