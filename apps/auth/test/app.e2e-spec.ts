@@ -24,6 +24,7 @@ beforeAll(async () => {
     module: AppModule,
     service: AUTH_SERVICE,
     database: AUTH_DATABASE,
+    broker: true,
     env: { ...issuer.env() },
   });
 });
