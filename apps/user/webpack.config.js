@@ -13,6 +13,9 @@ module.exports = {
       outputHashing: 'none',
       generatePackageJson: true,
       externalDependencies: 'all',
+      // The gRPC API's .proto files, beside main.js: libs/contracts' PROTO_ROOT resolves to
+      // `<dir of main.js>/proto` in the bundle.
+      assets: [{ input: 'libs/contracts/src/proto', glob: '**/*.proto', output: 'proto' }],
     }),
   ],
 };

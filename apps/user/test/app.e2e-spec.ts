@@ -21,6 +21,7 @@ const http = () => request(testApp.server);
 beforeAll(async () => {
   issuer = await TestTokenIssuer.start();
   testApp = await createTestApp({
+    broker: true,
     module: AppModule,
     service: USER_SERVICE,
     database: USER_DATABASE,
@@ -53,6 +54,16 @@ describe('the platform around the user API', () => {
       openapi: expect.stringMatching(/^3\./),
       info: { title: 'Emporium user service', version: USER_SERVICE.version },
     });
+    const paths = (openapi.body as { paths: Record<string, Record<string, unknown>> }).paths;
+    expect(Object.keys(paths).sort()).toEqual([
+      '/api/v1/users',
+      '/api/v1/users/me',
+      '/api/v1/users/me/addresses',
+      '/api/v1/users/me/addresses/{id}',
+      '/api/v1/users/{id}',
+    ]);
+    expect(Object.keys(paths['/api/v1/users/me']).sort()).toEqual(['get', 'patch']);
+    expect(Object.keys(paths['/api/v1/users/me/addresses/{id}']).sort()).toEqual(['delete', 'get']);
   });
 
   it('answers unknown routes with a 404 problem', async () => {
