@@ -1,60 +1,36 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
+import {
+  ConsulDouble,
+  createTestDatabase,
+  createTestVhost,
+  freePort,
+  ServiceBundle,
+  ServiceProcess,
+  TcpProxy,
+  TestDatabase,
+  TestTokenIssuer,
+  TestVhost,
+  waitFor,
+} from '@emporium/platform/testing';
+import { connect } from 'amqplib';
 
-import { createTestDatabase, TestDatabase } from '@emporium/platform/testing';
+import { productInput } from './factories';
 
 // These tests run the built artefact (`nx build product` first, which the e2e target depends on) as a
-// real process, the way compose and Kubernetes run it.
-const MAIN = join(__dirname, '../../../dist/apps/product/main.js');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-interface Run {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(args: string[], env: Record<string, string>): Run {
-  const child = spawn(process.execPath, [MAIN, ...args], {
-    env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, output: () => output, exited };
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('condition not met in time');
-}
+// real process, the way compose and Kubernetes run it. Every run gets this file's database and vhost.
+const bundle = new ServiceBundle('product');
+const run = (args: string[], env: Record<string, string>): ServiceProcess => bundle.run(args, env);
 
 describe('product as a process (dist/apps/product/main.js)', () => {
   let db: TestDatabase;
+  let vhost: TestVhost;
 
   beforeAll(async () => {
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npx nx build product" first`);
-    db = await createTestDatabase('process');
+    bundle.assertBuilt();
+    [db, vhost] = await Promise.all([createTestDatabase('process'), createTestVhost('process')]);
   });
 
   afterAll(async () => {
-    await db?.drop();
+    await Promise.all([db?.drop(), vhost?.drop()]);
   });
 
   it('`migrate` applies pending migrations, then finds none pending', async () => {
@@ -75,7 +51,7 @@ describe('product as a process (dist/apps/product/main.js)', () => {
 
   it('logs one JSON line per request with the request id, and never the token', async () => {
     const port = await freePort();
-    const service = run([], { PG_URL: db.url, PORT: String(port) });
+    const service = run([], { PG_URL: db.url, RMQ_URL: vhost.url, PORT: String(port) });
     const base = `http://127.0.0.1:${port}`;
     await waitFor(async () => (await fetch(`${base}/health/ready`)).status === 200);
     const response = await fetch(`${base}/api/v1/products/00000000-0000-4000-8000-000000000000`, {
@@ -105,7 +81,12 @@ describe('product as a process (dist/apps/product/main.js)', () => {
 
   it('on SIGTERM turns readiness to 503, finishes in-flight work and exits 0 within 10 s', async () => {
     const port = await freePort();
-    const service = run([], { PG_URL: db.url, PORT: String(port), SHUTDOWN_DRAIN_MS: '1500' });
+    const service = run([], {
+      PG_URL: db.url,
+      RMQ_URL: vhost.url,
+      PORT: String(port),
+      SHUTDOWN_DRAIN_MS: '1500',
+    });
     const base = `http://127.0.0.1:${port}`;
     await waitFor(async () => (await fetch(`${base}/health/ready`)).status === 200);
 
@@ -118,5 +99,87 @@ describe('product as a process (dist/apps/product/main.js)', () => {
     expect(await service.exited).toBe(0);
     expect(Date.now() - signalledAt).toBeLessThan(10_000);
     expect(service.output()).toContain('Shutdown complete');
+  });
+
+  it('publishes an event committed just before a SIGKILL once the service is back (outbox)', async () => {
+    const issuer = await TestTokenIssuer.start();
+    const broker = await TcpProxy.start('127.0.0.1', Number(new URL(vhost.url).port || 5672));
+    const observer = await connect(vhost.url);
+    try {
+      const channel = await observer.createChannel();
+      await channel.assertExchange('product.events', 'topic', { durable: true });
+      const { queue } = await channel.assertQueue('', { exclusive: true });
+      await channel.bindQueue(queue, 'product.events', 'product.created');
+      const received: { subject: string; data: { sku: string } }[] = [];
+      await channel.consume(queue, (message) => {
+        if (message) received.push(JSON.parse(message.content.toString()) as (typeof received)[number]);
+      });
+
+      // The broker is unreachable, so the relay cannot publish what the request commits.
+      broker.cut();
+      const env = { PG_URL: db.url, RMQ_URL: broker.route(vhost.url), ...issuer.env() };
+      const port = await freePort();
+      const first = run([], { ...env, PORT: String(port) });
+      const base = `http://127.0.0.1:${port}`;
+      await waitFor(async () => (await fetch(`${base}/health/live`)).status === 200);
+      const input = productInput();
+      const created = await fetch(`${base}/api/v1/products`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${await issuer.mint({ roles: ['admin'] })}`,
+        },
+        body: JSON.stringify(input),
+      });
+      expect(created.status).toBe(201);
+      const { id } = (await created.json()) as { id: string };
+      first.child.kill('SIGKILL');
+      await first.exited;
+      expect(received).toEqual([]);
+
+      broker.restore();
+      const second = run([], { ...env, PORT: String(await freePort()) });
+      try {
+        await waitFor(async () => received.some((event) => event.subject === id), 20_000);
+        expect(received.filter((event) => event.subject === id)).toEqual([
+          expect.objectContaining({ subject: id, data: expect.objectContaining({ sku: input.sku }) }),
+        ]);
+      } finally {
+        second.child.kill('SIGTERM');
+        await second.exited;
+      }
+    } finally {
+      await observer.close();
+      await broker.stop();
+      await issuer.stop();
+    }
+  });
+
+  it('registers with Consul when CONSUL_URL is set, and deregisters on SIGTERM', async () => {
+    const consul = await ConsulDouble.start();
+    try {
+      const port = await freePort();
+      const service = run([], {
+        PG_URL: db.url,
+        RMQ_URL: vhost.url,
+        PORT: String(port),
+        CONSUL_URL: consul.url,
+        CONSUL_SERVICE_ADDRESS: '127.0.0.1',
+      });
+      await waitFor(async () => consul.registeredServices().some((entry) => entry.name === 'product'));
+      expect(consul.registeredServices()).toEqual([
+        expect.objectContaining({
+          name: 'product',
+          address: '127.0.0.1',
+          port,
+          tags: expect.arrayContaining(['version=0.1.0']),
+        }),
+      ]);
+      service.child.kill('SIGTERM');
+      expect(await service.exited).toBe(0);
+      expect(consul.registeredServices()).toEqual([]);
+    } finally {
+      await consul.close();
+    }
   });
 });

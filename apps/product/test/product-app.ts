@@ -25,6 +25,7 @@ export async function startProductApp(
     module: AppModule,
     service: PRODUCT_SERVICE,
     database: PRODUCT_DATABASE,
+    broker: true,
     routeDatabase,
     env: { ...issuer.env(), ...env },
   });

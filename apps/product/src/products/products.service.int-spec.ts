@@ -20,6 +20,7 @@ describe(ProductsService.name, () => {
       module: AppModule,
       service: PRODUCT_SERVICE,
       database: PRODUCT_DATABASE,
+      broker: true,
     });
     sut = testApp.app.get(ProductsService);
   });

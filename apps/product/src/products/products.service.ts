@@ -1,5 +1,7 @@
+import { ProductCreated } from '@emporium/contracts';
 import { isUniqueViolation, pgPoolOf } from '@emporium/platform/database';
 import { DomainError, Page, PageTokens } from '@emporium/platform/http';
+import { Outbox } from '@emporium/platform/messaging';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
@@ -28,6 +30,18 @@ const isListKey = (key: unknown): key is ListKey => {
 
 const isSlug = (key: unknown): key is string => typeof key === 'string' && key.length <= 50;
 
+/** What product events carry: the catalog facts other services keep copies of. */
+const snapshotOf = (
+  view: Pick<ProductView, 'id' | 'sku' | 'name' | 'price' | 'category' | 'active'>,
+): ProductCreated => ({
+  productId: view.id,
+  sku: view.sku,
+  name: view.name,
+  price: view.price,
+  category: view.category,
+  active: view.active,
+});
+
 const notFound = (id: string): DomainError =>
   new DomainError('PRODUCT_NOT_FOUND', 'not_found', `No product with id ${id}`);
 
@@ -35,7 +49,10 @@ const notFound = (id: string): DomainError =>
 export class ProductsService {
   private readonly pool: Pool;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly outbox: Outbox,
+  ) {
     this.pool = pgPoolOf(dataSource);
   }
 
@@ -115,7 +132,9 @@ export class ProductsService {
           category: input.category,
         });
         const saved = await manager.save(product);
-        return this.viewOf(manager, saved.id);
+        const view = await this.viewOf(manager, saved.id);
+        await this.outbox.add(manager, { type: 'product.created', subject: view.id, data: snapshotOf(view) });
+        return view;
       });
     } catch (error) {
       if (isUniqueViolation(error, 'products_sku_key')) {
@@ -144,6 +163,9 @@ export class ProductsService {
       });
       if (!product) throw notFound(id);
       if (changes.category !== undefined) await this.ensureCategory(manager, changes.category);
+      const before = JSON.stringify(
+        snapshotOf({ ...product, price: { amount: product.priceAmount, currency: product.priceCurrency } }),
+      );
       if (changes.name !== undefined) product.name = changes.name;
       if (changes.description !== undefined) product.description = changes.description;
       if (changes.category !== undefined) product.category = changes.category;
@@ -153,19 +175,34 @@ export class ProductsService {
         product.priceCurrency = changes.price.currency;
       }
       await manager.save(product);
-      return this.viewOf(manager, id);
+      const view = await this.viewOf(manager, id);
+      // Consumers keep copies of the snapshot; a change to the description alone is not news to them.
+      if (JSON.stringify(snapshotOf(view)) !== before)
+        await this.outbox.add(manager, { type: 'product.updated', subject: id, data: snapshotOf(view) });
+      return view;
     });
   }
 
   /** Deactivates: the product stays readable (old orders point at it) but is no longer listed or sold. */
   async deactivate(id: string): Promise<void> {
-    const result = await this.dataSource
-      .createQueryBuilder()
-      .update(ProductEntity)
-      .set({ active: false })
-      .where('id = :id', { id })
-      .execute();
-    if (result.affected === 0) throw notFound(id);
+    await this.dataSource.transaction(async (manager) => {
+      const rows = (await manager.query(
+        `UPDATE product.products p SET active = false
+           FROM (SELECT id, active AS was_active FROM product.products WHERE id = $1 FOR UPDATE) old
+          WHERE p.id = old.id
+          RETURNING p.sku, old.was_active`,
+        [id],
+      )) as [{ sku: string; was_active: boolean }[], number];
+      const row = rows[0][0];
+      if (!row) throw notFound(id);
+      // Deactivating twice is a no-op, and publishes once.
+      if (row.was_active)
+        await this.outbox.add(manager, {
+          type: 'product.deactivated',
+          subject: id,
+          data: { productId: id, sku: row.sku },
+        });
+    });
   }
 
   async categories(pageSize: number, pageToken?: string): Promise<Page<CategoryView>> {
