@@ -9,6 +9,10 @@ export NX_NO_CLOUD=true NX_DAEMON=false NX_TUI=false
 export PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432/emporium}"
 export RMQ_URL="${RMQ_URL:-amqp://guest:guest@127.0.0.1:5672}"
 export LOG_LEVEL="${LOG_LEVEL:-info}"
+# A demo admin account (auth creates it at start-up; its profile reaches the user service over the broker).
+# Local runs only: set your own, or leave both empty for none.
+export AUTH_ADMIN_EMAIL="${AUTH_ADMIN_EMAIL-admin@emporium.local}"
+export AUTH_ADMIN_PASSWORD="${AUTH_ADMIN_PASSWORD-emporium-admin-demo}"
 run_dir=".emporium"
 mkdir -p "$run_dir/logs"
 
@@ -74,5 +78,7 @@ for i in "${!apps[@]}"; do
   printf '  %-13s http://127.0.0.1:%s/api/v1   docs http://127.0.0.1:%s/api/docs   metrics /metrics   health /health/ready\n' \
     "${apps[$i]}" "${ports[$i]}" "${ports[$i]}"
 done
+[ -d apps/user ] && echo "  user gRPC     127.0.0.1:${GRPC_PORT:-50052} (emporium.user.v1.UserService, health, reflection)"
+[ -n "$AUTH_ADMIN_EMAIL" ] && echo "Admin: $AUTH_ADMIN_EMAIL / $AUTH_ADMIN_PASSWORD (POST /api/v1/auth/login on auth)"
 echo "Press Ctrl-C to stop."
 wait
