@@ -36,6 +36,8 @@ describe('messaging against the real RabbitMQ and PostgreSQL', () => {
       RMQ_RETRY_BASE_MS: '100',
       RMQ_MAX_ATTEMPTS: '3',
       OUTBOX_POLL_MS: '200',
+      // Small batches, so concurrent batches interleave on the same aggregates (the ordering test).
+      OUTBOX_BATCH_SIZE: '16',
     };
     instance = await startInstance(env);
   });

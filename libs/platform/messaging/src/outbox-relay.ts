@@ -217,21 +217,24 @@ export class OutboxRelay {
   }
 
   /**
-   * Drops the claimed rows of any aggregate that still has an older unsent row outside this batch. The
-   * claim query takes the aggregates' advisory locks row by row while it scans; if another relay released
-   * an aggregate's lock mid-scan, this relay skipped that aggregate's older rows but may have claimed newer
-   * ones. Checked with a fresh snapshot while the lock is held (so no other relay is publishing it), the
-   * older rows are found and the newer ones wait for the next pass, which takes the older ones first.
+   * Drops the claimed rows of any aggregate that has an unsent row, older than its last claimed one, outside
+   * this batch: publishing around it would break the aggregate's order. Such a row exists when another batch
+   * holds its row lock (batches lock candidate rows before they try the aggregates' advisory locks, and
+   * keep the locks of rows whose aggregate they could not take) or committed it after this batch's
+   * snapshot. Checked with a fresh snapshot while this batch holds the aggregate's advisory lock, so no other
+   * batch is publishing the aggregate meanwhile; the dropped rows wait for a later pass, which takes the
+   * older ones first.
    */
   private async inOrder(client: PoolClient, claimed: OutboxRow[]): Promise<OutboxRow[]> {
     if (claimed.length === 0) return claimed;
-    const firstSeq = new Map<string, string>();
-    for (const row of claimed) if (!firstSeq.has(row.aggregate_id)) firstSeq.set(row.aggregate_id, row.seq);
+    const lastSeq = new Map<string, string>();
+    for (const row of claimed) lastSeq.set(row.aggregate_id, row.seq);
     const { rows: blocked } = await client.query<{ aggregate_id: string }>(
       `SELECT DISTINCT o.aggregate_id
-         FROM unnest($1::text[], $2::bigint[]) AS c(aggregate_id, first_seq)
-         JOIN ${this.table} o ON o.aggregate_id = c.aggregate_id AND o.sent_at IS NULL AND o.seq < c.first_seq`,
-      [[...firstSeq.keys()], [...firstSeq.values()]],
+         FROM unnest($1::text[], $2::bigint[]) AS c(aggregate_id, last_seq)
+         JOIN ${this.table} o ON o.aggregate_id = c.aggregate_id AND o.sent_at IS NULL AND o.seq < c.last_seq
+        WHERE o.seq <> ALL($3::bigint[])`,
+      [[...lastSeq.keys()], [...lastSeq.values()], claimed.map((row) => row.seq)],
     );
     if (blocked.length === 0) return claimed;
     const waiting = new Set(blocked.map((row) => row.aggregate_id));
