@@ -1,3 +1,4 @@
+import { envInt } from '@emporium/platform/config';
 import { IsRate } from '@emporium/platform/rate-limit';
 import { Transform } from 'class-transformer';
 import {
@@ -13,8 +14,6 @@ import {
   ValidateIf,
 } from 'class-validator';
 
-const toInt = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
 const isSet = (value: unknown): boolean => value !== '';
 
 /**
@@ -24,33 +23,33 @@ const isSet = (value: unknown): boolean => value !== '';
  * shed with 503.
  */
 export class PasswordHashingEnv {
-  @Transform(toInt)
+  @Transform(envInt)
   @IsInt()
   @Min(19_456, { message: 'must be at least 19456 (19 MiB, the OWASP minimum for argon2id)' })
   @Max(1_048_576)
   AUTH_ARGON2_MEMORY_KIB: number = 19_456;
 
-  @Transform(toInt)
+  @Transform(envInt)
   @IsInt()
   @Min(2, { message: 'must be at least 2 (the OWASP minimum at 19 MiB)' })
   @Max(20)
   AUTH_ARGON2_TIME_COST: number = 2;
 
-  @Transform(toInt)
+  @Transform(envInt)
   @IsInt()
   @Min(1)
   @Max(8)
   AUTH_ARGON2_PARALLELISM: number = 1;
 
   /** Hashes computed at once; about one per core the pod may use. */
-  @Transform(toInt)
+  @Transform(envInt)
   @IsInt()
   @Min(1)
   @Max(16)
   AUTH_HASH_CONCURRENCY: number = 2;
 
   /** Hashes allowed to wait for a slot; past that, register and login answer 503 with Retry-After. */
-  @Transform(toInt)
+  @Transform(envInt)
   @IsInt()
   @Min(0)
   @Max(10_000)
@@ -94,7 +93,7 @@ export class SigningKeyEnv {
 
 export class RefreshTokenEnv {
   /** Lifetime of a refresh token, renewed by each rotation. 14 days. */
-  @Transform(toInt)
+  @Transform(envInt)
   @IsInt()
   @Min(3_600)
   @Max(90 * 86_400)

@@ -1,11 +1,14 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
 
-const toInt = ({ value }: { value: unknown }): unknown =>
+/** `@Transform(envInt)`: a variable of digits becomes a number; anything else is left for the validator to refuse. */
+export const envInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
-const toBool = ({ value }: { value: unknown }): unknown =>
+/** `@Transform(envBool)`: `true` / `false`; anything else is left for the validator to refuse. */
+export const envBool = ({ value }: { value: unknown }): unknown =>
   value === 'true' ? true : value === 'false' ? false : value;
-const toList = ({ value }: { value: unknown }): unknown =>
+/** `@Transform(envList)`: a comma-separated variable becomes a list of trimmed, non-empty items. */
+export const envList = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string'
     ? value
         .split(',')
@@ -18,19 +21,19 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** HTTP server settings; PORT's default comes from the service descriptor. */
 export class HttpEnv {
-  @Transform(toInt)
+  @Transform(envInt)
   @IsInt({ message: 'must be an integer port number' })
   @Min(1)
   @Max(65535)
   PORT: number = 3000;
 
   /** Comma-separated allowed origins; empty means cross-origin requests are refused. */
-  @Transform(toList)
+  @Transform(envList)
   @IsString({ each: true })
   CORS_ORIGINS: string[] = [];
 
   /** Largest accepted request body, in bytes. */
-  @Transform(toInt)
+  @Transform(envInt)
   @IsInt()
   @Min(1024)
   @Max(10 * 1024 * 1024)
@@ -40,7 +43,7 @@ export class HttpEnv {
    * How long, after SIGTERM, the service keeps serving while readiness reports 503 so load balancers
    * stop routing to it. Kubernetes sets a few seconds; local runs need none.
    */
-  @Transform(toInt)
+  @Transform(envInt)
   @IsInt()
   @Min(0)
   @Max(8000)
@@ -50,7 +53,7 @@ export class HttpEnv {
    * Proxies in front of the service whose X-Forwarded-For is trusted for the client address: 1 behind a
    * Kubernetes ingress, 0 (the default) where clients connect directly and could forge the header.
    */
-  @Transform(toInt)
+  @Transform(envInt)
   @IsInt()
   @Min(0)
   @Max(5)
@@ -64,21 +67,21 @@ export class PgEnv {
   )
   PG_URL: string = 'postgres://postgres@127.0.0.1:5432/emporium';
 
-  @Transform(toInt)
+  @Transform(envInt)
   @IsInt()
   @Min(1)
   @Max(100)
   PG_POOL_MAX: number = 10;
 
   /** Server-side statement timeout in ms; a runaway query fails instead of holding a connection. */
-  @Transform(toInt)
+  @Transform(envInt)
   @IsInt()
   @Min(100)
   @Max(600_000)
   PG_STATEMENT_TIMEOUT_MS: number = 5_000;
 
   /** How long a request waits for a free pooled connection before failing with 503. */
-  @Transform(toInt)
+  @Transform(envInt)
   @IsInt()
   @Min(100)
   @Max(60_000)
@@ -91,7 +94,7 @@ export class LogEnv {
 }
 
 export class MetricsEnv {
-  @Transform(toBool)
+  @Transform(envBool)
   @IsIn([true, false], { message: 'must be true or false' })
   METRICS_ENABLED: boolean = true;
 }
@@ -109,14 +112,14 @@ export class AuthEnv {
   AUTH_AUDIENCE: string = 'emporium';
 
   /** Seconds of clock skew tolerated on exp/nbf/iat. */
-  @Transform(toInt)
+  @Transform(envInt)
   @IsInt()
   @Min(0)
   @Max(300)
   AUTH_CLOCK_TOLERANCE_S: number = 5;
 
   /** How long fetched signing keys are trusted before they are fetched again (unknown kids refetch at once). */
-  @Transform(toInt)
+  @Transform(envInt)
   @IsInt()
   @Min(1_000)
   @Max(86_400_000)

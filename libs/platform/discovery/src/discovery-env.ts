@@ -1,8 +1,6 @@
+import { envInt } from '@emporium/platform/config';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
-
-const toInt = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
 
 const SERVICE_URL = { protocols: ['http', 'https'], require_tld: false, require_protocol: true };
 const SERVICE_URL_MESSAGE = { message: 'must be an http(s):// URL' };
@@ -51,7 +49,7 @@ export class DiscoveryEnv {
 
   /** Port other services reach this instance on; the port the server listens on when unset. */
   @IsOptional()
-  @Transform(toInt)
+  @Transform(envInt)
   @IsInt({ message: 'must be an integer port number' })
   @Min(1)
   @Max(65535)
@@ -65,14 +63,14 @@ export class DiscoveryEnv {
   CONSUL_CHECK: CheckKind = 'http';
 
   /** How often the check runs (http) or the service reports (ttl; the TTL is three times this). */
-  @Transform(toInt)
+  @Transform(envInt)
   @IsInt()
   @Min(100)
   @Max(300_000)
   CONSUL_CHECK_INTERVAL_MS: number = 5_000;
 
   /** Timeout of Consul's HTTP check. */
-  @Transform(toInt)
+  @Transform(envInt)
   @IsInt()
   @Min(100)
   @Max(60_000)
@@ -82,28 +80,28 @@ export class DiscoveryEnv {
    * An instance critical for this long is removed by Consul (a crashed instance that never deregistered).
    * Consul raises anything under one minute to one minute.
    */
-  @Transform(toInt)
+  @Transform(envInt)
   @IsInt()
   @Min(1_000)
   @Max(7 * 24 * 3_600_000)
   CONSUL_DEREGISTER_CRITICAL_AFTER_MS: number = 60_000;
 
   /** Timeout of each call to the agent (register, report, deregister); also bounds deregistration on shutdown. */
-  @Transform(toInt)
+  @Transform(envInt)
   @IsInt()
   @Min(100)
   @Max(5_000)
   CONSUL_REQUEST_TIMEOUT_MS: number = 2_000;
 
   /** How long a blocking health query waits for a change before Consul answers anyway. */
-  @Transform(toInt)
+  @Transform(envInt)
   @IsInt()
   @Min(100)
   @Max(600_000)
   CONSUL_WATCH_WAIT_MS: number = 30_000;
 
   /** Longest pause between attempts to reach an unreachable agent (registration and watches back off to it). */
-  @Transform(toInt)
+  @Transform(envInt)
   @IsInt()
   @Min(100)
   @Max(300_000)
