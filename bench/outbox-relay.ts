@@ -129,11 +129,8 @@ async function writeAll(dataSource: DataSource, outbox: Outbox): Promise<void> {
   );
 }
 
-/** Waits until every row is published, then the publication rate and commit-to-publish latencies. */
-async function published(
-  dataSource: DataSource,
-  relay: OutboxRelay,
-): Promise<{ rate: number; p50: number; p99: number }> {
+/** Resolves once the relay has published every row of the outbox. */
+async function untilAllSent(dataSource: DataSource): Promise<void> {
   for (;;) {
     const [{ unsent }] = (await dataSource.query(
       'SELECT count(*)::int AS unsent FROM product.outbox WHERE sent_at IS NULL',
@@ -141,6 +138,14 @@ async function published(
     if (unsent === 0) break;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/** Waits until every row is published, then the publication rate and commit-to-publish latencies. */
+async function published(
+  dataSource: DataSource,
+  relay: OutboxRelay,
+): Promise<{ rate: number; p50: number; p99: number }> {
+  await untilAllSent(dataSource);
   await relay.flush();
   const [{ first, last, total }] = (await dataSource.query(
     'SELECT extract(epoch FROM min(created_at)) AS first, extract(epoch FROM max(sent_at)) AS last, count(*)::int AS total FROM product.outbox',
@@ -213,6 +218,7 @@ async function writer(): Promise<void> {
 async function pacedScenario(
   dataSource: DataSource,
   outbox: Outbox,
+  relay: OutboxRelay,
   rate: number,
 ): Promise<{ rate: number; p50: number; p99: number }> {
   await dataSource.query('TRUNCATE product.outbox');
@@ -229,45 +235,17 @@ async function pacedScenario(
     inFlight.add(tx);
   }
   await Promise.all(inFlight);
-  for (;;) {
-    const [{ unsent }] = (await dataSource.query(
-      'SELECT count(*)::int AS unsent FROM product.outbox WHERE sent_at IS NULL',
-    )) as { unsent: number }[];
-    if (unsent === 0) break;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  const [{ first, last, total }] = (await dataSource.query(
-    'SELECT extract(epoch FROM min(created_at)) AS first, extract(epoch FROM max(sent_at)) AS last, count(*)::int AS total FROM product.outbox',
-  )) as { first: number; last: number; total: number }[];
-  const latencies = (
-    (await dataSource.query(
-      'SELECT extract(epoch FROM sent_at - created_at) * 1000 AS ms FROM product.outbox ORDER BY 1',
-    )) as { ms: number }[]
-  ).map((row) => Number(row.ms));
-  return {
-    rate: total / (Number(last) - Number(first)),
-    p50: percentile(latencies, 0.5),
-    p99: percentile(latencies, 0.99),
-  };
+  return published(dataSource, relay);
 }
 
 /** The relay alone: rows committed first (relay stopped, as after a broker outage), then published. */
 async function drainScenario(dataSource: DataSource, outbox: Outbox, relay: OutboxRelay): Promise<number> {
   await dataSource.query('TRUNCATE product.outbox');
   await relay.stop();
-  for (let written = 0; written < MESSAGES; written += TX_SIZE)
-    await dataSource.transaction((manager) =>
-      outbox.addAll(manager, Array.from({ length: Math.min(TX_SIZE, MESSAGES - written) }, event)),
-    );
+  await writeAll(dataSource, outbox);
   const started = process.hrtime.bigint();
   relay.start();
-  for (;;) {
-    const [{ unsent }] = (await dataSource.query(
-      'SELECT count(*)::int AS unsent FROM product.outbox WHERE sent_at IS NULL',
-    )) as { unsent: number }[];
-    if (unsent === 0) break;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  await untilAllSent(dataSource);
   return MESSAGES / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
@@ -313,7 +291,7 @@ async function main(): Promise<void> {
       process.stderr.write(
         `round ${round}: writers in another process → relay ${separateRun.rate.toFixed(0)} msg/s (p50 ${separateRun.p50.toFixed(1)} ms, p99 ${separateRun.p99.toFixed(1)} ms)\n`,
       );
-      const pacedRun = await pacedScenario(dataSource, outbox, PACED_RATE);
+      const pacedRun = await pacedScenario(dataSource, outbox, relay, PACED_RATE);
       await channel.purgeQueue(sink);
       if (pacedRun.p99 < paced.p99) paced = pacedRun;
       process.stderr.write(
