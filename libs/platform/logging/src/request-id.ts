@@ -12,5 +12,13 @@ const ACCEPTABLE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  */
 export function requestIdFor(req: Pick<IncomingMessage, 'headers'>): string {
   const incoming = req.headers[REQUEST_ID_HEADER];
-  return typeof incoming === 'string' && ACCEPTABLE_ID.test(incoming) ? incoming : randomUUID();
+  return acceptableRequestId(incoming) ?? randomUUID();
+}
+
+/**
+ * A request id received from elsewhere (a header, a message) if it is short and plain enough to log and
+ * pass on, otherwise undefined.
+ */
+export function acceptableRequestId(value: unknown): string | undefined {
+  return typeof value === 'string' && ACCEPTABLE_ID.test(value) ? value : undefined;
 }

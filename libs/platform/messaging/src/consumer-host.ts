@@ -1,6 +1,6 @@
 import { EVENT_PAYLOADS, EventType } from '@emporium/contracts';
 import { DomainError, DomainErrorKind, SERVICE_DESCRIPTOR, ServiceDescriptor } from '@emporium/platform/http';
-import { Logger, runWithRequestId } from '@emporium/platform/logging';
+import { acceptableRequestId, Logger, runWithRequestId } from '@emporium/platform/logging';
 import { Inject, Injectable } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -19,6 +19,7 @@ import {
 import { CloudEvent, parseEnvelope } from './envelope';
 import { RmqEnv } from './messaging.env';
 import { MessagingMetrics } from './messaging.metrics';
+import { serviceSchema } from './messaging-tables.migration';
 import { consumerQueue, deadLetterQueue, eventsExchange, HEADERS, retryDelayMs, retryQueue } from './naming';
 import { publishConfirmed } from './publish';
 import { declareConsumerQueue } from './topology';
@@ -66,8 +67,7 @@ export class ConsumerHost {
     private readonly metrics: MessagingMetrics,
     private readonly logger: Logger,
   ) {
-    const schema = (dataSource.options as { schema?: string }).schema;
-    if (!schema) throw new Error('Consumers need the service data source to name its schema');
+    const schema = serviceSchema(dataSource);
     this.inbox = `"${schema}".inbox`;
   }
 
@@ -219,7 +219,10 @@ export class ConsumerHost {
       },
       parent,
     );
-    const requestId = headerString(message, HEADERS.requestId) ?? event.requestid ?? event.id;
+    const requestId =
+      acceptableRequestId(message.properties.headers?.[HEADERS.requestId]) ??
+      acceptableRequestId(event.requestid) ??
+      event.id;
     try {
       const outcome = await runWithRequestId(requestId, () =>
         context.with(trace.setSpan(parent, span), () => this.handle(spec.queue, handler, event, attempt)),
@@ -373,11 +376,6 @@ function isPermanent(error: Error): error is DomainError {
 function attemptOf(message: ConsumeMessage): number {
   const value = Number(message.properties.headers?.[HEADERS.attempt]);
   return Number.isInteger(value) && value >= 1 ? value : 1;
-}
-
-function headerString(message: ConsumeMessage, name: string): string | undefined {
-  const value = message.properties.headers?.[name] as unknown;
-  return typeof value === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(value) ? value : undefined;
 }
 
 function truncate(text: string): string {

@@ -1,11 +1,16 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 
-/** The schema a migration runs in: the service's own (ServiceDatabase.schema), set on its data source. */
-export function schemaOf(queryRunner: QueryRunner): string {
-  const schema = (queryRunner.connection.options as { schema?: string }).schema;
+/** The schema a service's data source works in (ServiceDatabase.schema): where its outbox and inbox live. */
+export function serviceSchema(dataSource: DataSource): string {
+  const schema = (dataSource.options as { schema?: string }).schema;
   if (!schema || !/^[a-z][a-z0-9_]{0,62}$/.test(schema))
     throw new Error('The messaging tables need the service data source to name its schema');
   return schema;
+}
+
+/** The schema a migration runs in: the service's own. */
+export function schemaOf(queryRunner: QueryRunner): string {
+  return serviceSchema(queryRunner.connection);
 }
 
 /** The NOTIFY channel the outbox trigger signals on commit; per schema, so services never wake each other. */

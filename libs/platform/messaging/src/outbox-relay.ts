@@ -11,7 +11,7 @@ import { BrokerConnection } from './broker';
 import { CLOUDEVENTS_CONTENT_TYPE } from './envelope';
 import { RmqEnv } from './messaging.env';
 import { MessagingMetrics } from './messaging.metrics';
-import { outboxChannel } from './messaging-tables.migration';
+import { outboxChannel, serviceSchema } from './messaging-tables.migration';
 import { HEADERS } from './naming';
 import { OutgoingMessage, publishConfirmed } from './publish';
 
@@ -67,8 +67,7 @@ export class OutboxRelay {
     private readonly metrics: MessagingMetrics,
     private readonly logger: Logger,
   ) {
-    const schema = (dataSource.options as { schema?: string }).schema;
-    if (!schema) throw new Error('The outbox relay needs the service data source to name its schema');
+    const schema = serviceSchema(dataSource);
     this.pool = pgPoolOf(dataSource);
     this.table = `"${schema}".outbox`;
     this.channelName = outboxChannel(schema);

@@ -7,6 +7,7 @@ import { context, propagation } from '@opentelemetry/api';
 import { DataSource, EntityManager } from 'typeorm';
 
 import { CloudEvent, createEnvelope, OutgoingEvent } from './envelope';
+import { serviceSchema } from './messaging-tables.migration';
 import { eventsExchange } from './naming';
 
 /** The W3C trace context of the active span, as the propagator would put it on an outgoing message. */
@@ -32,8 +33,7 @@ export class Outbox {
     @Inject(SERVICE_DESCRIPTOR) private readonly service: ServiceDescriptor,
     @InjectDataSource() dataSource: DataSource,
   ) {
-    const schema = (dataSource.options as { schema?: string }).schema;
-    if (!schema) throw new Error('The outbox needs the service data source to name its schema');
+    const schema = serviceSchema(dataSource);
     this.table = `"${schema}".outbox`;
   }
 
